@@ -1,0 +1,5 @@
+"""`python -m moderation` runs the console script."""
+
+from .cli import main
+
+main()

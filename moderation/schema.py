@@ -1,0 +1,119 @@
+"""The shapes of what comes in and goes out: request validation and the documented responses."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import InputError
+
+ID_MAX = 200
+
+
+def _clean(value: str) -> str:
+    # Lone surrogates cannot be stored or sent back as UTF-8; NUL cannot live in PostgreSQL text.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+class CommentIn(BaseModel):
+    """A comment as the site sends it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    text: str = Field(description="The comment exactly as the reader wrote it.")
+    comment_id: str | None = Field(None, min_length=1, max_length=ID_MAX,
+                                   description="The site's id; required when storing.")
+    article_id: str | None = Field(None, max_length=ID_MAX)
+    author_id: str | None = Field(None, max_length=ID_MAX)
+    author_name: str | None = Field(None, max_length=ID_MAX)
+    parent_id: str | None = Field(None, max_length=ID_MAX)
+    language: str | None = Field(None, max_length=32, description="BCP 47 tag, if the site knows it.")
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _clean(value) if isinstance(value, str) else value
+
+    def metadata(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump(exclude={"text"}).items() if v is not None}
+
+
+def parse_comment(data: Any, *, require_id: bool = False) -> CommentIn:
+    """Validate a comment, raising InputError with every problem named."""
+    if isinstance(data, str) and not require_id:
+        data = {"text": data}
+    if not isinstance(data, Mapping):
+        raise InputError("invalid_request", "the comment must be a JSON object with a 'text' field")
+    try:
+        comment = CommentIn.model_validate(dict(data))
+    except ValidationError as exc:
+        raise InputError("invalid_request", describe(exc)) from None
+    if require_id and comment.comment_id is None:
+        raise InputError("invalid_request", "comment_id: field required")
+    return comment
+
+
+def describe(exc: ValidationError) -> str:
+    """One line naming each bad field, without echoing the input back."""
+    parts = []
+    for err in exc.errors(include_input=False, include_url=False):
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        parts.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
+    return "; ".join(parts)
+
+
+class SpanOut(BaseModel):
+    start: int = Field(ge=0, description="Offset of the first character, in code points of the original text.")
+    end: int = Field(ge=0, description="Offset just past the last character.")
+    text: str
+
+
+class ReasonOut(BaseModel):
+    code: str
+    policy: str = Field(description="Id of the published policy, or 'service' for operational reasons.")
+    action: Literal["accept", "review", "reject"]
+    source: str = Field(description="What found it: rule, wordlist, model.")
+    message: str = Field(description="Safe to show the commenter.")
+    rule: str = Field(description="The published policy text.")
+    score: float | None
+    spans: list[SpanOut]
+
+
+class ModelOut(BaseModel):
+    id: str
+    sha256: str
+
+
+class DecisionOut(BaseModel):
+    comment_id: str | None
+    decision: Literal["accept", "review", "reject"]
+    reasons: list[ReasonOut]
+    scores: dict[str, float]
+    model: ModelOut | None
+    policy_version: str
+
+
+class RecordOut(BaseModel):
+    comment_id: str
+    text: str
+    article_id: str | None
+    author_id: str | None
+    author_name: str | None
+    parent_id: str | None
+    language: str | None
+    received_at: str
+    decision: Literal["accept", "review", "reject"] = Field(description="The decision in force.")
+    automatic: DecisionOut
+    moderation: dict[str, Any] | None
+
+
+class ErrorOut(BaseModel):
+    error: str
+    message: str

@@ -1,0 +1,174 @@
+"""Settings: config.yaml and MODERATION_* environment variables, read once into frozen values."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+POLICY_IDS = ("length", "abuse", "incitement", "writers", "corrections")
+MIN_TOKEN_LENGTH = 16
+
+WordAction = Literal["reject", "review", "ignore"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Policy(_Frozen):
+    text: str = Field(min_length=1)
+
+
+class LengthSettings(_Frozen):
+    max_chars: int = Field(1000, gt=0)
+
+
+class WordListSettings(_Frozen):
+    severe: WordAction = "reject"
+    mild: WordAction = "review"
+
+
+class RulesSettings(_Frozen):
+    length: LengthSettings = LengthSettings()
+    abusive_language: WordListSettings = WordListSettings()
+    identity_hate: WordListSettings = WordListSettings()
+
+
+class ClassifierSettings(_Frozen):
+    enabled: bool = False
+
+    @field_validator("enabled")
+    @classmethod
+    def _rules_only(cls, value: bool) -> bool:
+        # This release serves rules only; refusing to start beats pretending to score.
+        if value:
+            raise ValueError("this release has no trained model to serve; set enabled: false")
+        return value
+
+
+class ServerSettings(_Frozen):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(2, ge=1, le=64)
+    max_body_bytes: int = Field(65536, ge=1024)
+
+
+class DatabaseSettings(_Frozen):
+    url: str = "sqlite:///instance/moderation.sqlite3"
+
+
+class FileSettings(_Frozen):
+    """The shape of config.yaml."""
+
+    policies: dict[str, Policy]
+    messages: dict[str, str]
+    rules: RulesSettings = RulesSettings()
+    classifier: ClassifierSettings = ClassifierSettings()
+    server: ServerSettings = ServerSettings()
+    database: DatabaseSettings = DatabaseSettings()
+
+    @field_validator("policies")
+    @classmethod
+    def _all_policies(cls, value: dict[str, Policy]) -> dict[str, Policy]:
+        missing = [p for p in POLICY_IDS if p not in value]
+        if missing:
+            raise ValueError(f"missing policies: {', '.join(missing)}")
+        return value
+
+
+class Settings(_Frozen):
+    """Everything the service is configured with, from the file and the environment."""
+
+    file: FileSettings
+    config_path: Path
+    database_url: str
+    site_tokens: tuple[str, ...] = ()
+    moderator_tokens: tuple[str, ...] = ()
+
+    @property
+    def policies(self) -> dict[str, Policy]:
+        return self.file.policies
+
+    @property
+    def messages(self) -> dict[str, str]:
+        return self.file.messages
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.site_tokens or self.moderator_tokens)
+
+    @property
+    def policy_version(self) -> str:
+        """Changes whenever anything that shapes a decision changes."""
+        shaping = self.file.model_dump(include={"policies", "messages", "rules", "classifier"})
+        blob = json.dumps(shaping, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def load_settings(path: str | os.PathLike[str] | None = None,
+                  environ: Mapping[str, str] | None = None) -> Settings:
+    """Read config.yaml (path, else MODERATION_CONFIG, else ./config.yaml) and the environment."""
+    env = os.environ if environ is None else environ
+    config_path = _find_config(path, env)
+    raw = _read_yaml(config_path)
+    try:
+        file = FileSettings.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise ConfigError(key, f"{first['msg']} (in {config_path})") from exc
+    url = env.get("MODERATION_DATABASE_URL") or file.database.url
+    return Settings(
+        file=file,
+        config_path=config_path,
+        database_url=resolve_sqlite_path(url, config_path.parent),
+        site_tokens=_tokens(env, "MODERATION_SITE_TOKENS"),
+        moderator_tokens=_tokens(env, "MODERATION_MODERATOR_TOKENS"),
+    )
+
+
+def _find_config(path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
+    key = "MODERATION_CONFIG"
+    chosen = path or env.get(key) or "config.yaml"
+    config_path = Path(chosen).expanduser().resolve()
+    if not config_path.is_file():
+        hint = "" if (path or env.get(key)) else "; run from the project folder or set MODERATION_CONFIG"
+        raise ConfigError(key, f"no config file at {config_path}{hint}")
+    return config_path
+
+
+def _read_yaml(config_path: Path) -> dict[str, Any]:
+    try:
+        with config_path.open(encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError("MODERATION_CONFIG", f"cannot read {config_path}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError("(top level)", f"{config_path} must hold a mapping")
+    return raw
+
+
+def _tokens(env: Mapping[str, str], key: str) -> tuple[str, ...]:
+    tokens = tuple(t.strip() for t in env.get(key, "").split(",") if t.strip())
+    if any(len(t) < MIN_TOKEN_LENGTH for t in tokens):
+        raise ConfigError(key, f"every token must be at least {MIN_TOKEN_LENGTH} characters")
+    return tokens
+
+
+def resolve_sqlite_path(url: str, base: Path) -> str:
+    """Make a relative SQLite file path relative to the config file, not the working folder."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return url
+    path = url[len(prefix):]
+    if not path or path == ":memory:" or path.startswith("/"):
+        return url
+    return prefix + str((base / path).resolve())
