@@ -1,0 +1,136 @@
+"""Engines for SQLite and PostgreSQL, their connection settings, and DB error translation."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import weakref
+from pathlib import Path
+from typing import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+from ..errors import StoreError, StoreUnavailable
+
+BUSY_TIMEOUT_MS = 5000
+CONNECT_TIMEOUT_S = 5
+
+# Execution option a Connection carries when its transaction will write; on SQLite
+# it turns BEGIN into BEGIN IMMEDIATE (see _on_begin).
+WRITE = "moderation_write"
+
+# NaN is not JSON and PostgreSQL's jsonb refuses it; refuse it on SQLite too, so the
+# two databases accept the same data.
+_dumps = functools.partial(json.dumps, allow_nan=False, ensure_ascii=False)
+
+
+def normalize_url(url: str) -> URL:
+    """Parse a database URL; bare PostgreSQL URLs get the psycopg 3 driver."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError as err:
+        raise StoreError("the database URL is not valid") from err
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def create_engine(url: str) -> Engine:
+    """An engine with the settings the store relies on (durability, locking, timeouts)."""
+    parsed = normalize_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = _sqlite_engine(parsed)
+        elif parsed.get_backend_name() == "postgresql":
+            connect_args = {}
+            if "connect_timeout" not in parsed.query:
+                # Without it an unreachable host blocks a request for minutes.
+                connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+            engine = sa.create_engine(
+                parsed, pool_pre_ping=True, connect_args=connect_args, json_serializer=_dumps,
+            )
+        else:
+            engine = sa.create_engine(parsed, json_serializer=_dumps)
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as err:
+        raise StoreError("the database URL names an unsupported database or driver") from err
+    _forget_after_fork(engine)
+    return engine
+
+
+def _forget_after_fork(engine: Engine) -> None:
+    # A connection inherited across fork (gunicorn --preload) would be shared by two
+    # processes; SQLite files get corrupted that way. The child starts a fresh pool.
+    ref = weakref.ref(engine)
+
+    def forget() -> None:
+        inherited = ref()
+        if inherited is not None:
+            inherited.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in database
+    if in_memory:
+        # One shared connection, or every thread would see its own empty database.
+        engine = sa.create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False},
+            json_serializer=_dumps,
+        )
+    else:
+        if not database.startswith("file:"):
+            try:
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreUnavailable("cannot create the database directory") from err
+        engine = sa.create_engine(url, json_serializer=_dumps)
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection, _record) -> None:
+    # pysqlite's own transaction handling defers BEGIN and commits before DDL, so
+    # migrations would not be atomic and writers could deadlock; take it over.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        # WAL: readers never block the writer; FULL: a committed (acknowledged)
+        # decision survives power loss, not just a process crash.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _on_begin(connection: sa.Connection) -> None:
+    # A writer takes the write lock up front: a deferred transaction that reads and
+    # then writes can fail at once with SQLITE_BUSY instead of waiting its turn.
+    if connection.get_execution_options().get(WRITE):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+@contextlib.contextmanager
+def translated(action: str) -> Iterator[None]:
+    """Turn foreign database errors into StoreError / StoreUnavailable.
+
+    Messages name only the action: SQL, parameters, hosts and paths stay on the
+    chained exception (``__cause__``), for logs, never for clients.
+    """
+    try:
+        yield
+    except (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError) as err:
+        raise StoreUnavailable(f"the database is unavailable ({action})") from err
+    except exc.SQLAlchemyError as err:
+        raise StoreError(f"the database refused the operation ({action})") from err

@@ -1,0 +1,211 @@
+"""The Store: save a decided comment once, read its record, read the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+
+from ..errors import InputError, StoreError
+from . import migrate
+from .database import WRITE, create_engine, translated
+from .records import audit_entry, comment_record
+from .tables import audit_log, comments, decisions
+
+# The comment's id and metadata, with the bounds of their columns: SQLite ignores
+# VARCHAR lengths, so they are checked here to make both databases agree.
+FIELD_LENGTHS: Mapping[str, int] = {
+    name: comments.c[name].type.length
+    for name in ("comment_id", "article_id", "author_id", "author_name", "parent_id", "language")
+}
+
+MAX_AUDIT_LIMIT = 1000
+
+
+class CommentConflict(StoreError):
+    """A comment_id is already stored with a different text; ``record`` is what is stored."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        super().__init__("a different comment with this comment_id is already stored")
+        self.record = record
+
+
+class Store:
+    """Comments, their decisions and the audit log, over SQLite or PostgreSQL."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_engine(url)
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    @property
+    def engine(self) -> sa.Engine:
+        """For other repositories over the same database (reviews, moderators)."""
+        return self._engine
+
+    def close(self) -> None:
+        """Close every pooled connection; the Store reconnects if used again."""
+        self._engine.dispose()
+
+    def upgrade(self) -> None:
+        with translated("upgrade"):
+            migrate.upgrade(self._engine)
+
+    def current_revision(self) -> str | None:
+        with translated("current_revision"):
+            return migrate.current_revision(self._engine)
+
+    def is_current(self) -> bool:
+        """The schema is at the newest migration this code knows."""
+        return self.current_revision() == migrate.head_revision()
+
+    def ping(self) -> None:
+        with translated("ping"), self._engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+
+    def save(self, comment: Mapping[str, Any], decision: Mapping[str, Any]) -> tuple[dict, bool]:
+        """Store a comment with its automatic decision, once; committed before returning.
+
+        Returns ``(record, created)``. A comment_id already stored returns its record
+        unchanged with ``created`` False; with a different text, CommentConflict.
+        """
+        row = _comment_row(comment)
+        _check_decision(decision)
+        with translated("save"):
+            try:
+                return self._insert(row, decision)
+            except exc.IntegrityError as err:
+                # Lost a race with a concurrent save of the same comment_id (PostgreSQL;
+                # SQLite serializes writers at BEGIN IMMEDIATE). The transaction is
+                # rolled back by now; the winner's row is committed, so read it.
+                existing = self.get(row["comment_id"])
+                if existing is None:
+                    raise StoreError("the database refused the comment") from err
+                return _unchanged(existing, row), False
+
+    def _insert(self, row: dict[str, Any], decision: Mapping[str, Any]) -> tuple[dict, bool]:
+        now = datetime.now(timezone.utc)
+        model = decision.get("model") or {}
+        with self._engine.connect().execution_options(**{WRITE: True}) as connection:
+            with connection.begin():
+                # The common retry finds the row here and writes nothing.
+                existing = _read(connection, row["comment_id"])
+                if existing is not None:
+                    return _unchanged(existing, row), False
+                # Plain insert() with a parameter dict: the statement is built and
+                # compiled once, not per save (.values() would build it each time).
+                pk = connection.execute(
+                    comments.insert(), {**row, "received_at": now}
+                ).inserted_primary_key[0]
+                connection.execute(decisions.insert(), {
+                    "comment_pk": pk, "kind": "automatic", "decision": decision["decision"],
+                    "body": dict(decision), "policy_version": decision.get("policy_version"),
+                    "model_id": model.get("id"), "created_at": now,
+                })
+                connection.execute(audit_log.insert(), {
+                    "at": now, "actor": "system", "action": "decided",
+                    "comment_id": row["comment_id"], "detail": _audit_detail(decision),
+                })
+                record = _read(connection, row["comment_id"])
+        return record, True
+
+    def get(self, comment_id: str) -> dict | None:
+        """The stored record of a comment, or None."""
+        with translated("get"), self._engine.connect() as connection:
+            return _read(connection, comment_id)
+
+    def audit_log(self, comment_id: str | None = None, limit: int = 100) -> list[dict]:
+        """Audit entries, newest first; only those about ``comment_id`` if given."""
+        if not 1 <= limit <= MAX_AUDIT_LIMIT:
+            raise ValueError(f"limit must be between 1 and {MAX_AUDIT_LIMIT}")
+        query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+        if comment_id is not None:
+            query = query.where(audit_log.c.comment_id == comment_id)
+        with translated("audit_log"), self._engine.connect() as connection:
+            return [audit_entry(row) for row in connection.execute(query).mappings()]
+
+
+# Built once: constructing the alias and join per call costs more than running it.
+_automatic = decisions.alias("automatic")
+_RECORD_QUERY = (
+    sa.select(comments, _automatic.c.body.label("automatic"))
+    .outerjoin(_automatic, sa.and_(_automatic.c.comment_pk == comments.c.id,
+                                   _automatic.c.kind == "automatic"))
+    .where(comments.c.comment_id == sa.bindparam("comment_id"))
+)
+
+
+def _read(connection: sa.Connection, comment_id: str) -> dict | None:
+    # One round trip: a record is read on every retry and every GET.
+    found = connection.execute(_RECORD_QUERY, {"comment_id": comment_id}).mappings().first()
+    return None if found is None else comment_record(found, found["automatic"])
+
+
+def _unchanged(existing: dict, row: Mapping[str, Any]) -> dict:
+    # A retry must be the same comment; anything else under this id is a client bug.
+    if existing["text"] != row["text"]:
+        raise CommentConflict(existing)
+    return existing
+
+
+def _comment_row(comment: Mapping[str, Any]) -> dict[str, Any]:
+    """The comments row for a comment mapping; refuses what a database would refuse."""
+    row: dict[str, Any] = {}
+    for name, bound in FIELD_LENGTHS.items():
+        value = comment.get(name)
+        if name == "comment_id" and not (isinstance(value, str) and value):
+            raise InputError("invalid_field", "comment_id must be a non-empty string")
+        if value is None:
+            row[name] = None
+            continue
+        if not isinstance(value, str):
+            raise InputError("invalid_field", f"{name} must be a string or null")
+        if len(value) > bound:
+            raise InputError("invalid_field", f"{name} must be at most {bound} characters")
+        row[name] = _storable(name, value)
+    text = comment.get("text")
+    if not isinstance(text, str):
+        raise InputError("invalid_field", "text must be a string")
+    row["text"] = _storable("text", text)
+    row["text_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return row
+
+
+def _storable(name: str, value: str) -> str:
+    # PostgreSQL refuses NUL in text columns, and no database takes unpaired
+    # surrogates (valid in JSON escapes, invalid in UTF-8); refuse them everywhere
+    # so SQLite and PostgreSQL accept the same comments.
+    if "\x00" in value:
+        raise InputError("invalid_field", f"{name} must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("invalid_field", f"{name} must be valid Unicode text") from None
+    return value
+
+
+def _check_decision(decision: Mapping[str, Any]) -> None:
+    # Checked before the transaction: psycopg serializes JSON outside SQLAlchemy's
+    # error wrapping, and SQLite would store NaN where PostgreSQL refuses it.
+    if not isinstance(decision, Mapping) or not isinstance(decision.get("decision"), str):
+        raise StoreError("the decision must be a Decision.to_dict() mapping")
+    try:
+        json.dumps(decision, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise StoreError("the decision is not storable as JSON (a NaN or infinite score?)") from err
+
+
+def _audit_detail(decision: Mapping[str, Any]) -> dict[str, Any]:
+    # What happened and why, without the comment text (bodies are not logged).
+    return {
+        "decision": decision["decision"],
+        "reasons": [reason.get("code") for reason in decision.get("reasons") or ()],
+        "policy_version": decision.get("policy_version"),
+        "model_id": (decision.get("model") or {}).get("id"),
+    }
