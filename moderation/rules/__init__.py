@@ -1,0 +1,41 @@
+"""The published comment policy as an ordered list of checks, built from settings."""
+
+from __future__ import annotations
+
+from ..decision import Rule
+from ..errors import ConfigError
+from ..settings import Settings
+from .length import Length
+from .wordlists import WordList, load_terms
+
+
+def build_rules(settings: Settings) -> list[Rule]:
+    """Every check the service runs, in the order the site's rules are written."""
+    policy = {pid: p.text for pid, p in settings.policies.items()}
+    rules = settings.file.rules
+
+    def message(code: str) -> str:
+        try:
+            return settings.messages[code]
+        except KeyError:
+            raise ConfigError(f"messages.{code}", "missing: every reason code needs a message") from None
+
+    return [
+        # "Readers are asked to limit their feedback to a maximum of 1000 characters."
+        Length(
+            max_chars=rules.length.max_chars, rule=policy["length"],
+            too_long_message=message("too_long"), empty_message=message("empty"),
+        ),
+        # "We will not publish comments which contain rude or abusive language ..."
+        WordList(
+            code="abusive_language", policy="abuse", rule=policy["abuse"],
+            message=message("abusive_language"), terms=load_terms("abusive_language"),
+            actions=rules.abusive_language.model_dump(),
+        ),
+        # "... racist remarks or any kind of racial or religious incitement against any group."
+        WordList(
+            code="identity_hate", policy="incitement", rule=policy["incitement"],
+            message=message("identity_hate"), terms=load_terms("identity_hate"),
+            actions=rules.identity_hate.model_dump(),
+        ),
+    ]

@@ -1,0 +1,135 @@
+"""The word-list rule: finds listed terms in a comment, however they are disguised."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Iterable, Iterator, Mapping
+
+from ..decision import SEVERITY, CommentContext, Reason, Verdict
+from ..errors import ConfigError
+from ..text import View
+from .wordlist_patterns import MASKED_WORD, STRETCHED, Form, MaskedMatcher, compile_groups, expand
+
+SEVERITIES: tuple[str, ...] = ("severe", "mild")
+RULE_ACTIONS: tuple[str, ...] = ("reject", "review", "ignore")
+_DOUBLE = re.compile(r"([^\W\d_])\1")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One line of a word list: a term in the syntax of wordlist_patterns, and how bad it is."""
+
+    term: str
+    severity: str
+
+
+def load_terms(name: str) -> tuple[Term, ...]:
+    """The terms of moderation/wordlists/<name>.tsv (term TAB severity; '#' starts a comment line)."""
+    where = f"wordlists/{name}.tsv"
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ConfigError("wordlist", f"no word list called {name!r}")
+    try:
+        lines = files("moderation").joinpath("wordlists", f"{name}.tsv").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError("wordlist", f"cannot read {where}: {exc}") from exc
+    terms = []
+    for number, line in enumerate(lines.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        term, tab, severity = line.partition("\t")
+        if not tab or not term.strip() or severity.strip() not in SEVERITIES:
+            raise ConfigError(f"{where}:{number}", f"expected 'term<TAB>severe|mild', got {line!r}")
+        terms.append(Term(term.strip(), severity.strip()))
+    return tuple(terms)
+
+
+class WordList:
+    """Finds listed terms in a comment, however they are disguised.
+
+    Terms match whole words of the views, so "Scunthorpe" and "assassin" stay clean. Inflections
+    are declared in the term ("idiot{,s,ic}"), never guessed. All terms compile into one regex,
+    run over the skeleton and, where it differs, over the folded view; masked words ("f*ck") are
+    compared with every spelling. At most one verdict: the most severe action found, all spans.
+    """
+
+    def __init__(self, *, code: str, policy: str, rule: str, message: str,
+                 terms: Iterable[Term], actions: Mapping[str, str]) -> None:
+        for severity, action in actions.items():
+            if action not in RULE_ACTIONS:
+                raise ConfigError(f"{rule}.actions.{severity}", f"must be one of {RULE_ACTIONS}")
+        self.code, self.policy, self.rule, self.message = code, policy, rule, message
+        best: dict[Form, str] = {}
+        for term in terms:
+            if term.severity not in actions:
+                raise ConfigError(f"{rule}.actions", f"no action for severity {term.severity!r}")
+            action = actions[term.severity]
+            if action == "ignore":
+                continue  # ignored severities are not even searched for, so they cannot mark spans
+            for form in expand(term.term):
+                if form not in best or SEVERITY[action] > SEVERITY[best[form]]:
+                    best[form] = action
+        # Groups in order of severity, so the lowest group index found is the action to take.
+        self._actions = sorted(set(best.values()), key=SEVERITY.__getitem__, reverse=True)
+        groups = [[form for form, action in best.items() if action == wanted] for wanted in self._actions]
+        self._pattern, self._capture_group = compile_groups(groups)
+        self._masked = MaskedMatcher(groups)
+
+    def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:
+        if self._pattern is None:
+            return
+        found: list[tuple[int, int]] = []
+        worst = len(self._actions)
+        folded, skeleton = ctx.views.views()
+        marked = _mark_stretched(skeleton)  # same length as the skeleton: same offsets
+        # The skeleton undoes disguises; the folded view catches what those steps might have bent.
+        scans = [(marked, skeleton)] + ([(folded.text, folded)] if folded.text != marked else [])
+        for text, view in scans:
+            for match in self._pattern.finditer(text):
+                found.append(view.to_original(*match.span()))
+                worst = min(worst, self._capture_group[match.lastindex or 0])
+        if "*" in marked or "#" in marked:
+            for match in MASKED_WORD.finditer(marked):
+                group = self._masked.group_of(match.group())
+                if group is not None:
+                    found.append(skeleton.to_original(*match.span()))
+                    worst = min(worst, group)
+        if not found:
+            return
+        spans = [ctx.span(start, end) for start, end in _merge(found)]
+        yield Verdict(reason=Reason(code=self.code, policy=self.policy, action=self._actions[worst],
+                                    source="wordlist", message=self.message, rule=self.rule,
+                                    spans=tuple(spans), score=None))
+
+
+def _mark_stretched(skeleton: View) -> str:
+    """The skeleton text with the second letter of each squeezed run marked: "fuuuuck" -> "fu<NUL>ck".
+
+    The skeleton keeps two letters of a stretched run, the second covering the rest of the run,
+    so a doubled letter whose second half covers several original characters was stretched, and
+    the run may stand for one letter of a term or two. A plain double ("assess") stays as it is.
+    """
+    text, starts, ends = skeleton.text, skeleton.starts, skeleton.ends
+    if STRETCHED in text:
+        text = text.replace(STRETCHED, " ")  # a NUL the commenter sent is not a marker
+    if sum(ends) - sum(starts) == len(text):
+        return text  # no character covers more than one original: nothing was squeezed
+    marked = [m.end() - 1 for m in _DOUBLE.finditer(text) if ends[m.end() - 1] - starts[m.end() - 1] > 1]
+    if not marked:
+        return text
+    chars = list(text)
+    for i in marked:
+        chars[i] = STRETCHED
+    return "".join(chars)
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted ranges with overlapping or touching ones merged."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

@@ -1,0 +1,84 @@
+"""Shared fixtures: settings over a temporary database, the app, its client, the CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from click.testing import CliRunner
+
+from moderation.decision import CommentContext
+from moderation.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "config.yaml"
+
+SITE_TOKEN = "site-token-0123456789abcdef"
+MODERATOR_TOKEN = "moderator-token-0123456789abcdef"
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings from the project's config.yaml over a fresh SQLite file, with extra environment."""
+
+    def make(**env: str) -> Settings:
+        environ = {"MODERATION_DATABASE_URL": f"sqlite:///{tmp_path / 'moderation.sqlite3'}", **env}
+        return load_settings(CONFIG, environ=environ)
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def app(settings):
+    from moderation import create_app
+
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["moderation"].store.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def secured_app(make_settings):
+    """The app with tokens for both roles configured."""
+    from moderation import create_app
+
+    app = create_app(make_settings(MODERATION_SITE_TOKENS=SITE_TOKEN,
+                                   MODERATION_MODERATOR_TOKENS=MODERATOR_TOKEN))
+    yield app
+    app.extensions["moderation"].store.close()
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch) -> CliRunner:
+    monkeypatch.setenv("MODERATION_CONFIG", str(CONFIG))
+    monkeypatch.setenv("MODERATION_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    return CliRunner()
+
+
+@pytest.fixture
+def moderator(settings):
+    from moderation import Moderator
+
+    return Moderator(settings)
+
+
+@pytest.fixture
+def make_ctx() -> Callable[..., CommentContext]:
+    """A comment context for a text and optional metadata."""
+
+    def make(text: str, **metadata: str) -> CommentContext:
+        return CommentContext.build(text, metadata)
+
+    return make

@@ -1,0 +1,91 @@
+"""Settings: config.yaml and the environment; a bad value stops start-up naming its key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from moderation.errors import ConfigError
+from moderation.settings import load_settings
+
+from .conftest import CONFIG
+
+
+def write_config(tmp_path: Path, change) -> Path:
+    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    change(raw)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+def test_project_config_loads_with_all_policies_verbatim():
+    settings = load_settings(CONFIG, environ={})
+    assert set(settings.policies) == {"length", "abuse", "incitement", "writers", "corrections"}
+    assert "rude or abusive language, libelous statements" in settings.policies["abuse"].text
+    assert settings.file.classifier.enabled is False
+
+
+def test_config_comes_from_the_environment_when_no_path_is_given():
+    assert load_settings(environ={"MODERATION_CONFIG": str(CONFIG)}).config_path == CONFIG
+
+
+def test_missing_config_names_the_variable(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={"MODERATION_CONFIG": str(tmp_path / "nope.yaml")})
+    assert err.value.key == "MODERATION_CONFIG"
+
+
+@pytest.mark.parametrize("change, key", [
+    (lambda c: c["rules"]["length"].update(max_chars="many"), "rules.length.max_chars"),
+    (lambda c: c["rules"]["abusive_language"].update(severe="delete"), "rules.abusive_language.severe"),
+    (lambda c: c["server"].update(prot=8000), "server.prot"),
+    (lambda c: c["policies"].pop("writers"), "policies"),
+    (lambda c: c["classifier"].update(enabled=True), "classifier.enabled"),
+])
+def test_bad_value_names_its_key(tmp_path, change, key):
+    with pytest.raises(ConfigError) as err:
+        load_settings(write_config(tmp_path, change), environ={})
+    assert err.value.key == key
+    assert key in str(err.value)
+
+
+def test_invalid_yaml_is_a_config_error(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("policies: [unclosed", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        load_settings(path, environ={})
+
+
+def test_environment_overrides_database_and_tokens():
+    settings = load_settings(CONFIG, environ={
+        "MODERATION_DATABASE_URL": "postgresql+psycopg://db/x",
+        "MODERATION_SITE_TOKENS": " aaaaaaaaaaaaaaaa , bbbbbbbbbbbbbbbb,",
+        "MODERATION_MODERATOR_TOKENS": "cccccccccccccccc",
+    })
+    assert settings.database_url == "postgresql+psycopg://db/x"
+    assert settings.site_tokens == ("aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb")
+    assert settings.moderator_tokens == ("cccccccccccccccc",)
+    assert settings.auth_enabled
+
+
+def test_short_tokens_are_refused():
+    with pytest.raises(ConfigError) as err:
+        load_settings(CONFIG, environ={"MODERATION_SITE_TOKENS": "short"})
+    assert err.value.key == "MODERATION_SITE_TOKENS"
+
+
+def test_relative_sqlite_path_is_relative_to_the_config_file():
+    settings = load_settings(CONFIG, environ={})
+    assert settings.database_url == f"sqlite:///{CONFIG.parent / 'instance' / 'moderation.sqlite3'}"
+
+
+def test_policy_version_follows_policy_changes(tmp_path):
+    base = load_settings(CONFIG, environ={}).policy_version
+    same = load_settings(write_config(tmp_path, lambda c: c["server"].update(port=9000)), environ={})
+    changed = load_settings(write_config(tmp_path, lambda c: c["rules"]["length"].update(max_chars=500)),
+                            environ={})
+    assert same.policy_version == base
+    assert changed.policy_version != base
