@@ -1,0 +1,70 @@
+"""The Python API: settings, rules and engine put together to decide comments."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from typing import Any, Iterable, Mapping, Sequence
+
+from .decision import CommentContext, Decision, Rule
+from .engine import merge, run_rules
+from .rules import build_rules
+from .schema import CommentIn, parse_comment
+from .settings import Settings, load_settings
+
+decision_log = logging.getLogger("moderation.decision")
+
+
+class Moderator:
+    """Decides comments against the site's published rules.
+
+    >>> moderator = Moderator.from_config()
+    >>> moderator.check("A fair and careful report.").decision
+    'accept'
+    """
+
+    def __init__(self, settings: Settings, rules: Sequence[Rule] | None = None) -> None:
+        self.settings = settings
+        self.rules: tuple[Rule, ...] = tuple(build_rules(settings) if rules is None else rules)
+        self.policy_version = settings.policy_version
+        self._failure_message = settings.messages.get(
+            "check_failed", "The comment is held for a moderator.")
+
+    @classmethod
+    def from_config(cls, path: str | os.PathLike[str] | None = None) -> "Moderator":
+        """Build from config.yaml: the given path, else MODERATION_CONFIG, else ./config.yaml."""
+        return cls(load_settings(path))
+
+    @property
+    def classifier_state(self) -> str:
+        return "enabled" if self.settings.file.classifier.enabled else "disabled"
+
+    def check(self, comment: str | Mapping[str, Any] | CommentIn) -> Decision:
+        """Decide one comment: a text, or a mapping with 'text' and optional metadata."""
+        valid = comment if isinstance(comment, CommentIn) else parse_comment(comment)
+        started = time.perf_counter()
+        ctx = CommentContext.build(valid.text, valid.metadata())
+        decision = merge(run_rules(self.rules, ctx, self._failure_message),
+                         self.policy_version, valid.comment_id)
+        self._log(decision, time.perf_counter() - started)
+        return decision
+
+    def check_many(self, comments: Iterable[str | Mapping[str, Any] | CommentIn]) -> list[Decision]:
+        """Decide each comment, in order."""
+        return [self.check(c) for c in comments]
+
+    def _log(self, decision: Decision, seconds: float) -> None:
+        # One line per decision; the comment text stays out of the logs.
+        if decision_log.isEnabledFor(logging.INFO):
+            decision_log.info(json.dumps({
+                "event": "decision",
+                "comment_id": decision.comment_id,
+                "decision": decision.decision,
+                "codes": decision.codes,
+                "scores": dict(decision.scores),
+                "model": decision.model.id if decision.model else None,
+                "policy_version": decision.policy_version,
+                "latency_ms": round(seconds * 1000, 3),
+            }))

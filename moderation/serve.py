@@ -1,0 +1,93 @@
+"""Serving the app under gunicorn, with logging as one JSON object per line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from .settings import Settings
+from .store import Store
+
+log = logging.getLogger("moderation.serve")
+
+
+class JsonFormatter(logging.Formatter):
+    """A log record as one JSON object; decision lines are already JSON and are merged in."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + "Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        message = record.getMessage()
+        try:
+            parsed = json.loads(message) if message.startswith("{") else None
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            line.update(parsed)
+        else:
+            line["message"] = message
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class Server(BaseApplication):
+    """gunicorn running create_app in each worker."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from .web import create_app
+
+        configure_logging()
+        return create_app(self.settings)
+
+
+def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    configure_logging()
+    # Migrate once here, before workers start, so they never race to create the schema.
+    store = Store(settings.database_url)
+    try:
+        if store.dialect == "sqlite":
+            store.upgrade()
+    finally:
+        store.close()
+    if not settings.auth_enabled:
+        log.warning("no tokens configured: serving without authentication, on %s only", host)
+    log.info("serving on http://%s:%d with %d workers", host, port, workers)
+    Server(settings, {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": 4,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "accesslog": None,
+        "errorlog": "-",
+        # Workers are recycled now and then so a slow leak can never take the service down.
+        "max_requests": 20000,
+        "max_requests_jitter": 2000,
+    }).run()

@@ -1,0 +1,43 @@
+"""Liveness, readiness and the OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from ..errors import StoreError
+from .services import services
+from .openapi import document
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """The process is up and answering."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Ready to decide and store: the database answers and its schema is current."""
+    svc = services()
+    try:
+        svc.store.ping()
+        schema = "current" if svc.store.is_current() else "outdated"
+        database = "ok"
+    except StoreError:
+        schema, database = "unknown", "unavailable"
+    ready = database == "ok" and schema == "current"
+    body = {
+        "status": "ready" if ready else "not_ready",
+        "database": database,
+        "schema": schema,
+        "classifier": svc.moderator.classifier_state,
+        "policy_version": svc.moderator.policy_version,
+    }
+    return jsonify(body), 200 if ready else 503
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(document())

@@ -1,0 +1,22 @@
+"""What the views work with, built once by the app factory and kept on the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from ..moderator import Moderator
+from ..settings import Settings
+from ..store import Store
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    moderator: Moderator
+    store: Store
+
+
+def services() -> Services:
+    return current_app.extensions["moderation"]
