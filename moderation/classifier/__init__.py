@@ -1,0 +1,1 @@
+"""The trained classifier: data, pipeline, training, evaluation, artifacts."""
