@@ -39,12 +39,29 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+# gunicorn's own loggers write through the same JSON formatter as the service.
+LOGCONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "moderation.serve.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+                            "stream": "ext://sys.stderr"}},
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
+    },
+}
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic narrates every revision lookup, which /readyz does on each call.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 class Server(BaseApplication):
@@ -73,6 +90,7 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
     try:
         if store.dialect == "sqlite":
             store.upgrade()
+            log.info("database schema at revision %s", store.current_revision())
     finally:
         store.close()
     if not settings.auth_enabled:
@@ -87,6 +105,7 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
         "graceful_timeout": 10,
         "accesslog": None,
         "errorlog": "-",
+        "logconfig_dict": LOGCONFIG,
         # Workers are recycled now and then so a slow leak can never take the service down.
         "max_requests": 20000,
         "max_requests_jitter": 2000,
