@@ -27,17 +27,11 @@ def submit() -> tuple[Response, int]:
     """Decide and store a comment; a repeat of a stored comment_id returns the stored decision."""
     comment = parse_comment(json_object(), require_id=True)
     svc = services()
-    existing = svc.store.get(comment.comment_id)
-    if existing is None:
-        decision = svc.moderator.check(comment).to_dict()
-        # Committed before the response: an acknowledged comment is never lost.
-        existing, created = svc.store.save(comment.model_dump(), decision)
-    else:
-        created = False
-        if existing["text"] != comment.text:
-            raise ApiError(409, "comment_id_conflict",
-                           "this comment_id is already stored with a different text")
-    response = jsonify(existing["automatic"])
+    decision = svc.moderator.check(comment).to_dict()
+    # Committed before the response: an acknowledged comment is never lost. A replay gets
+    # the stored decision back; a reused comment_id with another text raises CommentConflict (409).
+    stored, created = svc.store.save(comment.model_dump(), decision)
+    response = jsonify(stored["automatic"])
     response.headers["Location"] = url_for(".record", comment_id=comment.comment_id)
     return response, 201 if created else 200
 
