@@ -8,6 +8,7 @@ import os
 import time
 from typing import Any, Iterable, Mapping, Sequence
 
+from .classifier.serving import ClassifierStatus, classifier_rule
 from .decision import CommentContext, Decision, Rule
 from .engine import merge, run_rules
 from .rules import build_rules
@@ -27,7 +28,12 @@ class Moderator:
 
     def __init__(self, settings: Settings, rules: Sequence[Rule] | None = None) -> None:
         self.settings = settings
-        self.rules: tuple[Rule, ...] = tuple(build_rules(settings) if rules is None else rules)
+        if rules is None:
+            classifier, self.classifier = classifier_rule(settings)
+            rules = build_rules(settings, classifier)
+        else:
+            self.classifier = ClassifierStatus("disabled")
+        self.rules: tuple[Rule, ...] = tuple(rules)
         self.policy_version = settings.policy_version
         self._failure_message = settings.messages.get(
             "check_failed", "The comment is held for a moderator.")
@@ -36,10 +42,6 @@ class Moderator:
     def from_config(cls, path: str | os.PathLike[str] | None = None) -> "Moderator":
         """Build from config.yaml: the given path, else MODERATION_CONFIG, else ./config.yaml."""
         return cls(load_settings(path))
-
-    @property
-    def classifier_state(self) -> str:
-        return "enabled" if self.settings.file.classifier.enabled else "disabled"
 
     def check(self, comment: str | Mapping[str, Any] | CommentIn) -> Decision:
         """Decide one comment: a text, or a mapping with 'text' and optional metadata."""

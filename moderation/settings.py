@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 
@@ -42,16 +42,31 @@ class RulesSettings(_Frozen):
     identity_hate: WordListSettings = WordListSettings()
 
 
-class ClassifierSettings(_Frozen):
-    enabled: bool = False
+class ThresholdSettings(_Frozen):
+    reject: float = Field(ge=0.0, le=1.0)
+    review: float = Field(ge=0.0, le=1.0)
 
-    @field_validator("enabled")
-    @classmethod
-    def _rules_only(cls, value: bool) -> bool:
-        # This release serves rules only; refusing to start beats pretending to score.
-        if value:
-            raise ValueError("this release has no trained model to serve; set enabled: false")
-        return value
+    @model_validator(mode="after")
+    def _ordered(self) -> "ThresholdSettings":
+        if self.review > self.reject:
+            raise ValueError("review must not be above reject")
+        return self
+
+
+class ClassifierSettings(_Frozen):
+    """enabled: false is rules-only on purpose; an enabled model that cannot load holds comments."""
+
+    enabled: bool = False
+    model: str | None = None
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    # Per-label overrides of the thresholds the model's manifest recommends.
+    thresholds: dict[Literal["abuse", "personal_attack", "identity_hate", "threat"], ThresholdSettings] = {}
+
+    @model_validator(mode="after")
+    def _pinned(self) -> "ClassifierSettings":
+        if self.enabled and not (self.model and self.sha256):
+            raise ValueError("an enabled classifier needs model (a directory) and sha256 (its pin)")
+        return self
 
 
 class ServerSettings(_Frozen):
@@ -100,6 +115,12 @@ class Settings(_Frozen):
     @property
     def messages(self) -> dict[str, str]:
         return self.file.messages
+
+    @property
+    def model_dir(self) -> Path | None:
+        """The classifier's model directory; relative paths are relative to the config file."""
+        model = self.file.classifier.model
+        return (self.config_path.parent / model).resolve() if model else None
 
     @property
     def auth_enabled(self) -> bool:

@@ -82,3 +82,35 @@ def make_ctx() -> Callable[..., CommentContext]:
         return CommentContext.build(text, metadata)
 
     return make
+
+
+FIXTURE_SPEC = ROOT / "tests" / "fixtures" / "model" / "spec.yaml"
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A model trained by `train` on a small hand-written file, so tests never depend on models/."""
+    from moderation.classifier.train import train
+
+    out = tmp_path_factory.mktemp("models")
+    manifest = train(FIXTURE_SPEC, FIXTURE_SPEC.parent, out, model_id="tiny")
+    return out / manifest["id"]
+
+
+@pytest.fixture
+def model_config(tmp_path: Path, tiny_model: Path) -> Callable[..., Path]:
+    """A config.yaml in tmp_path serving a model (the tiny one by default) with a given pin."""
+    import json
+
+    import yaml
+
+    def make(model_dir: Path = tiny_model, sha256: str | None = None, **classifier) -> Path:
+        raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+        pin = sha256 or json.loads((tiny_model / "manifest.json").read_text())["sha256"]
+        raw["classifier"] = {"enabled": True, "model": str(model_dir), "sha256": pin, **classifier}
+        raw["database"] = {"url": f"sqlite:///{tmp_path / 'model.sqlite3'}"}
+        path = tmp_path / "config.yaml"
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        return path
+
+    return make

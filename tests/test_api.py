@@ -182,7 +182,7 @@ def test_health_endpoints_need_no_token(secured_app):
     assert ready.status_code == 200
     body = ready.get_json()
     assert body["database"] == "ok"
-    assert body["classifier"] == "disabled"
+    assert body["classifier"]["state"] == "disabled"
 
 
 def test_readyz_is_503_when_the_database_is_gone(app, client):

@@ -43,7 +43,12 @@ def test_missing_config_names_the_variable(tmp_path):
     (lambda c: c["rules"]["abusive_language"].update(severe="delete"), "rules.abusive_language.severe"),
     (lambda c: c["server"].update(prot=8000), "server.prot"),
     (lambda c: c["policies"].pop("writers"), "policies"),
-    (lambda c: c["classifier"].update(enabled=True), "classifier.enabled"),
+    (lambda c: c["classifier"].update(enabled=True), "classifier"),
+    (lambda c: c["classifier"].update(sha256="not-a-hash"), "classifier.sha256"),
+    (lambda c: c["classifier"].update(thresholds={"abuse": {"reject": 0.5, "review": 0.9}}),
+     "classifier.thresholds.abuse"),
+    (lambda c: c["classifier"].update(thresholds={"rudeness": {"reject": 0.9, "review": 0.5}}),
+     "classifier.thresholds.rudeness.[key]"),
 ])
 def test_bad_value_names_its_key(tmp_path, change, key):
     with pytest.raises(ConfigError) as err:

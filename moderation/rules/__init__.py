@@ -9,8 +9,11 @@ from .length import Length
 from .wordlists import WordList, load_terms
 
 
-def build_rules(settings: Settings) -> list[Rule]:
-    """Every check the service runs, in the order the site's rules are written."""
+def build_rules(settings: Settings, classifier: Rule | None = None) -> list[Rule]:
+    """Every check the service runs, in the order the site's rules are written.
+
+    The classifier, when there is one, is handed in: rules never load models.
+    """
     policy = {pid: p.text for pid, p in settings.policies.items()}
     rules = settings.file.rules
 
@@ -38,4 +41,6 @@ def build_rules(settings: Settings) -> list[Rule]:
             message=message("identity_hate"), terms=load_terms("identity_hate"),
             actions=rules.identity_hate.model_dump(),
         ),
+        # The trained model reads every comment for abuse, attacks, hate and threats.
+        *([classifier] if classifier is not None else []),
     ]

@@ -27,12 +27,14 @@ def readyz() -> tuple[Response, int]:
         database = "ok"
     except StoreError:
         schema, database = "unknown", "unavailable"
-    ready = database == "ok" and schema == "current"
+    classifier = svc.moderator.classifier
+    # An unavailable model still gets answers (held for review), but the operator must know.
+    ready = database == "ok" and schema == "current" and classifier.state != "unavailable"
     body = {
         "status": "ready" if ready else "not_ready",
         "database": database,
         "schema": schema,
-        "classifier": svc.moderator.classifier_state,
+        "classifier": classifier.to_dict(),
         "policy_version": svc.moderator.policy_version,
     }
     return jsonify(body), 200 if ready else 503

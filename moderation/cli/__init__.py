@@ -8,8 +8,8 @@ from typing import IO, Any, Iterator
 
 import click
 
-from .errors import ConfigError, InputError, ModerationError
-from .settings import Settings, load_settings
+from ..errors import ConfigError, InputError, ModerationError
+from ..settings import Settings, load_settings
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -37,7 +37,7 @@ def main(ctx: click.Context, config: str | None) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Run the HTTP service under gunicorn."""
-    from .serve import run
+    from ..serve import run
 
     settings = _settings(ctx)
     server = settings.file.server
@@ -59,7 +59,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
 @click.pass_context
 def check(ctx: click.Context, texts: tuple[str, ...], jsonl: IO[str] | None) -> None:
     """Decide comments offline; print one JSON decision per line, in input order."""
-    from .moderator import Moderator
+    from ..moderator import Moderator
 
     if bool(texts) == bool(jsonl):
         raise click.UsageError("give either TEXT arguments or --jsonl FILE, not both or neither")
@@ -107,7 +107,7 @@ def db() -> None:
 @click.pass_context
 def upgrade(ctx: click.Context) -> None:
     """Apply every pending migration to the configured database."""
-    from .store import Store
+    from ..store import Store
 
     settings = _settings(ctx)
     store = Store(settings.database_url)
@@ -118,3 +118,6 @@ def upgrade(ctx: click.Context) -> None:
         raise click.ClickException(str(exc)) from exc
     finally:
         store.close()
+
+
+from . import model as _model  # noqa: E402  (registers train, evaluate, promote)

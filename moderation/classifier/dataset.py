@@ -1,0 +1,117 @@
+"""Training data as arrays: the spec's corpora and files loaded, split, and turned into model input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import ConfigError
+from ..text import Normalized
+from .data import SOURCES, assign_splits, load_labeled_file, load_source, summarize
+from .labels import LABELS
+from .pipeline import UNKNOWN
+from .records import Example
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceSpec(_Strict):
+    weight: float = Field(1.0, gt=0)
+
+
+class FileSpec(_Strict):
+    path: str
+    text_column: str = "text"
+    labels: dict[str, str]
+    source: str | None = None
+    weight: float = Field(1.0, gt=0)
+    split: str = "train"
+
+
+class TrainingSpec(_Strict):
+    seed: int = 13
+    splits: dict[str, float] = {"validation": 0.1, "test": 0.1}
+    sources: dict[str, SourceSpec]
+    files: list[FileSpec] = []
+    params: dict[str, Any] = {}
+    thresholds: dict[str, float] = {"reject_precision": 0.95, "review_precision": 0.70}
+    explain_shares: list[float] = [0.5]
+
+
+def load_spec(path: Path) -> tuple[TrainingSpec, dict[str, Any]]:
+    """The spec, validated, and its raw form (recorded in the manifest)."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        spec = TrainingSpec.model_validate(raw)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError("spec", f"cannot read {path}: {exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(".".join(map(str, first["loc"])), f"{first['msg']} (in {path})") from exc
+    unknown = sorted(set(spec.sources) - set(SOURCES))
+    if unknown:
+        raise ConfigError(f"sources.{unknown[0]}", f"no such corpus; known: {', '.join(sorted(SOURCES))}")
+    return spec, raw
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Parallel arrays, one row per example."""
+
+    examples: list[Example]
+    texts: list[str]          # skeleton views: what the model reads
+    Y: np.ndarray             # (rows, labels): 1, 0 or UNKNOWN
+    sources: np.ndarray
+    splits: np.ndarray
+    weights: np.ndarray
+
+    def rows(self, split: str) -> np.ndarray:
+        return np.flatnonzero(self.splits == split)
+
+    def texts_at(self, rows: np.ndarray) -> list[str]:
+        return [self.texts[i] for i in rows]
+
+    def summary(self) -> dict[str, Any]:
+        return summarize(self.examples)
+
+
+def build_dataset(spec: TrainingSpec, data_root: Path, spec_dir: Path,
+                  extra_files: list[FileSpec] = (), progress: Callable[[str], None] = lambda _: None) -> Dataset:
+    examples: list[Example] = []
+    weight_of: dict[str, float] = {}
+    for name, source in spec.sources.items():
+        found = list(load_source(name, data_root))
+        progress(f"loaded {name}: {len(found)} rows")
+        examples.extend(found)
+        weight_of[name] = source.weight
+    for file in [*spec.files, *extra_files]:
+        path = Path(file.path) if Path(file.path).is_absolute() else spec_dir / file.path
+        found = list(load_labeled_file(path, text_column=file.text_column, label_columns=file.labels,
+                                       source=file.source, split=file.split))
+        progress(f"loaded {path.name}: {len(found)} rows")
+        examples.extend(found)
+        if found:
+            weight_of[found[0].source] = file.weight
+    examples = assign_splits(examples, seed=spec.seed, validation=spec.splits.get("validation", 0.1),
+                             test=spec.splits.get("test", 0.1))
+    progress(f"{len(examples)} examples after de-duplication and splitting")
+    return Dataset(
+        examples=examples,
+        texts=[Normalized.of(e.text).skeleton.text for e in examples],
+        Y=np.array([[UNKNOWN if e.labels[label] is None else e.labels[label] for label in LABELS]
+                    for e in examples], dtype=np.int8).reshape(-1, len(LABELS)),
+        sources=np.array([e.source for e in examples]),
+        splits=np.array([e.split for e in examples]),
+        weights=np.array([weight_of.get(e.source, 1.0) for e in examples]),
+    )
+
+
+def source_weights(spec: TrainingSpec) -> Mapping[str, float]:
+    return {name: s.weight for name, s in spec.sources.items()}

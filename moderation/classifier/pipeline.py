@@ -1,0 +1,103 @@
+"""The model: one scikit-learn Pipeline of n-gram features and a calibrated linear model per label."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from .features import NgramFeatures
+from .labels import LABELS
+
+UNKNOWN = -1  # a label the example's source does not give
+
+DEFAULTS: dict[str, Any] = {
+    "word_ngrams": [1, 2], "char_ngrams": [2, 5], "word_bits": 18, "char_bits": 19, "min_df": 2,
+    "C": 4.0, "class_weight": None, "calibration_folds": 3,
+}
+
+
+def build_pipeline(params: Mapping[str, Any] | None = None) -> Pipeline:
+    """An unfitted pipeline, steps 'features' and 'classify'. Its input is skeleton texts (moderation.text)."""
+    p = {**DEFAULTS, **(params or {})}
+    unknown = set(p) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown model parameters: {sorted(unknown)}")
+    features = NgramFeatures(word_ngrams=tuple(p["word_ngrams"]), char_ngrams=tuple(p["char_ngrams"]),
+                             word_bits=p["word_bits"], char_bits=p["char_bits"], min_df=p["min_df"])
+    return Pipeline([
+        ("features", features),
+        ("classify", PerLabelClassifier(C=p["C"], class_weight=p["class_weight"],
+                                        calibration_folds=p["calibration_folds"])),
+    ])
+
+
+class PerLabelClassifier(ClassifierMixin, BaseEstimator):
+    """A logistic regression per label, Platt-calibrated, trained only where the label is known.
+
+    After fit, the whole model is four arrays, so scoring every label is one sparse
+    product: ``coef_`` (features x labels), ``intercept_``, and the sigmoid calibration
+    ``calibration_`` (labels x 2: p = 1 / (1 + exp(a * f + b))).
+    """
+
+    def __init__(self, labels: tuple[str, ...] = LABELS, C: float | Mapping[str, float] = 4.0,
+                 class_weight: str | None = None, calibration_folds: int = 3) -> None:
+        self.labels = labels
+        self.C = C
+        self.class_weight = class_weight
+        self.calibration_folds = calibration_folds
+
+    def _c(self, label: str) -> float:
+        return float(self.C[label]) if isinstance(self.C, Mapping) else float(self.C)
+
+    def fit(self, X: sparse.spmatrix, Y: np.ndarray, sample_weight: np.ndarray | None = None):
+        Y = np.asarray(Y)
+        if Y.ndim != 2 or Y.shape[1] != len(self.labels):
+            raise ValueError(f"Y must have one column per label {self.labels}")
+        weights = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        coef = np.zeros((X.shape[1], len(self.labels)), dtype=np.float32)
+        intercept = np.zeros(len(self.labels))
+        calibration = np.zeros((len(self.labels), 2))
+        self.classes_ = np.array([0, 1])
+        self.positives_ = {}
+        for k, label in enumerate(self.labels):
+            known = Y[:, k] != UNKNOWN
+            y = Y[known, k].astype(int)
+            self.positives_[label] = int(y.sum())
+            if len(np.unique(y)) < 2:
+                raise ValueError(f"label {label!r} needs known positives and negatives to train")
+            model = CalibratedClassifierCV(
+                LogisticRegression(C=self._c(label), solver="liblinear", class_weight=self.class_weight),
+                method="sigmoid", cv=self.calibration_folds, ensemble=False,
+            ).fit(X[known], y, sample_weight=weights[known])
+            fitted = model.calibrated_classifiers_[0]
+            lr = fitted.estimator
+            # Platt scaling is monotone, so the LR's positive-class column is what we keep.
+            positive = list(lr.classes_).index(1)
+            sign = 1.0 if positive == 1 else -1.0
+            coef[:, k] = sign * lr.coef_[0]
+            intercept[k] = sign * lr.intercept_[0]
+            sigmoid = fitted.calibrators[0]
+            calibration[k] = (sigmoid.a_, sigmoid.b_)
+        self.coef_ = coef
+        self.intercept_ = intercept
+        self.calibration_ = calibration
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
+        """Raw linear scores, one column per label."""
+        return np.asarray(X @ self.coef_) + self.intercept_
+
+    def predict_proba(self, X: sparse.spmatrix) -> np.ndarray:
+        """Calibrated probability of each label (columns in ``labels`` order), not of a class."""
+        f = self.decision_function(X)
+        return 1.0 / (1.0 + np.exp(self.calibration_[:, 0] * f + self.calibration_[:, 1]))
+
+    def predict(self, X: sparse.spmatrix) -> np.ndarray:
+        return (self.predict_proba(X) >= 0.5).astype(int)

@@ -1,0 +1,68 @@
+"""Putting the configured model to work: load it, or stand in for it so comments are held, not passed."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from ..decision import ModelRef, Rule
+from ..errors import ModelError
+from ..settings import Settings
+from . import artifacts
+from .labels import LABELS
+from .rule import Classifier, Threshold, Unavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClassifierStatus:
+    """What /readyz reports: disabled (rules only), ready, or unavailable with its cause."""
+
+    state: str
+    cause: str | None = None
+    model: ModelRef | None = None
+
+    def to_dict(self) -> dict:
+        return {"state": self.state, "cause": self.cause,
+                "model": self.model.to_dict() if self.model else None}
+
+
+def classifier_rule(settings: Settings) -> tuple[Rule | None, ClassifierStatus]:
+    """The classifier rule for these settings, and its status. Never raises for a bad model."""
+    config = settings.file.classifier
+    if not config.enabled:
+        return None, ClassifierStatus("disabled")
+    message = settings.messages["classifier_unavailable"]
+    try:
+        artifact = artifacts.load(settings.model_dir, config.sha256)
+        thresholds = _thresholds(artifact.manifest, settings)
+    except ModelError as exc:
+        log.error("classifier unavailable, holding comments for review: %s", exc)
+        return Unavailable(str(exc), message), ClassifierStatus("unavailable", cause=str(exc))
+    rule = Classifier(artifact, thresholds, settings.messages,
+                      {pid: p.text for pid, p in settings.policies.items()})
+    return rule, ClassifierStatus("ready", model=rule.ref)
+
+
+def _thresholds(manifest: dict, settings: Settings) -> dict[str, Threshold]:
+    recommended = manifest.get("thresholds", {})
+    overrides = settings.file.classifier.thresholds
+    chosen = {}
+    for label in LABELS:
+        if label in overrides:
+            chosen[label] = Threshold(overrides[label].reject, overrides[label].review)
+        elif label in recommended:
+            chosen[label] = _recommended(recommended[label])
+        else:
+            raise ModelError(f"no threshold for {label!r} in the manifest or classifier.thresholds")
+    return chosen
+
+
+def _recommended(found: Mapping[str, Any]) -> Threshold:
+    """A level the model never reached on validation is never applied, even to a score of 1.0."""
+    reject = float(found["reject"]) if found.get("reject_reached", True) else math.inf
+    review = float(found["review"]) if found.get("review_precision") is not None else reject
+    return Threshold(reject=reject, review=min(review, reject))

@@ -1,0 +1,95 @@
+"""Model commands: train a new model, evaluate one on labeled data, promote one to be served."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..classifier.labels import LABELS
+from ..errors import ModerationError
+from . import _settings, main
+
+
+def _label_columns(pairs: tuple[str, ...]) -> dict[str, str]:
+    columns = {}
+    for pair in pairs:
+        label, sep, column = pair.partition("=")
+        if not sep or label not in LABELS or not column:
+            raise click.BadParameter(f"{pair!r}: write LABEL=COLUMN with LABEL one of {', '.join(LABELS)}")
+        columns[label] = column
+    return columns
+
+
+@main.command()
+@click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default="training/spec.yaml", show_default=True, help="Training spec: sources, weights, parameters.")
+@click.option("--data-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default="../shared/data", show_default=True, help="Folder holding the public corpora.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="models", show_default=True,
+              help="Where the new model directory is created.")
+@click.option("--id", "model_id", help="Name of the new model directory (default: model-<UTC time>).")
+def train(spec: Path, data_root: Path, out: Path, model_id: str | None) -> None:
+    """Train a new model from the spec; never replaces an existing one."""
+    from ..classifier.train import train as run
+
+    try:
+        manifest = run(spec, data_root, out, model_id=model_id,
+                       progress=lambda message: click.echo(f"  {message}", err=True))
+    except ModerationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps({"id": manifest["id"], "sha256": manifest["sha256"],
+                           "directory": str(out / manifest["id"]),
+                           "thresholds": manifest["thresholds"]}, indent=2))
+    click.echo(f"report: {out / manifest['id'] / 'report.md'}; serve it with: moderation promote "
+               f"{out / manifest['id']}", err=True)
+
+
+@main.command()
+@click.option("--model", "model_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Labeled CSV, TSV or JSON Lines file.")
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--label", "labels", multiple=True, required=True, metavar="LABEL=COLUMN",
+              help="Which column holds each label, e.g. --label abuse=toxic (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl"]), help="Default: from the suffix.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for report.md and plots (default: evaluation-<model>-<data>).")
+def evaluate(model_dir: Path, data: Path, text_column: str, labels: tuple[str, ...], fmt: str | None,
+             out: Path | None) -> None:
+    """Score a model on labeled data: metrics per label and per source, with a report."""
+    from ..classifier.evaluate import evaluate_file
+
+    out = out or Path(f"evaluation-{model_dir.name}-{data.stem}")
+    try:
+        result = evaluate_file(model_dir, data, text_column=text_column, label_columns=_label_columns(labels),
+                               fmt=fmt, out_dir=out)
+    except ModerationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{'label':<16}{'rows':>7}{'pos':>6}{'ROC AUC':>9}{'P@reject':>10}{'R@reject':>10}{'F1@review':>11}")
+    for label, m in result["metrics"]["overall"].items():
+        auc = "-" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}"
+        click.echo(f"{label:<16}{m['rows']:>7}{m['positives']:>6}{auc:>9}{_fmt(m['reject']['precision']):>10}"
+                   f"{_fmt(m['reject']['recall']):>10}{_fmt(m['review']['f1']):>11}")
+    click.echo(f"report: {result['report']}", err=True)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+@main.command()
+@click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.pass_context
+def promote(ctx: click.Context, model_dir: Path) -> None:
+    """Check a model and pin it in config.yaml as the one the service serves."""
+    from ..classifier.promote import promote as pin
+
+    settings = _settings(ctx)
+    try:
+        manifest = pin(model_dir, settings.config_path)
+    except ModerationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"pinned {manifest['id']} ({manifest['sha256'][:12]}...) in {settings.config_path}; "
+               "restart the service to serve it")

@@ -1,0 +1,95 @@
+"""The classifier in decisions: scores always, reasons past thresholds, and failing closed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from moderation import Moderator, create_app
+from moderation.settings import load_settings
+
+
+def moderator_for(config_path) -> Moderator:
+    return Moderator(load_settings(config_path, environ={}))
+
+
+def test_scores_and_model_id_are_recorded_even_when_nothing_fires(model_config, tiny_model):
+    decision = moderator_for(model_config()).check("Thanks for covering the elections in Aswan.")
+    assert decision.decision == "accept"
+    assert set(decision.scores) == {"abuse", "personal_attack", "identity_hate", "threat"}
+    assert decision.model.id == "tiny"
+    assert decision.model.sha256 == json.loads((tiny_model / "manifest.json").read_text())["sha256"]
+
+
+def test_model_reasons_use_thresholds_and_point_at_the_words(model_config):
+    moderator = moderator_for(model_config(thresholds={"threat": {"reject": 0.5, "review": 0.3}}))
+    text = "Mark my words, I will kill you"
+    decision = moderator.check(text)
+    threat = [r for r in decision.reasons if r.code == "threat"]
+    assert threat and threat[0].source == "model" and threat[0].policy == "abuse"
+    assert threat[0].action == ("reject" if threat[0].score >= 0.5 else "review")
+    assert threat[0].spans
+    for span in threat[0].spans:
+        assert text[span.start:span.end] == span.text
+
+
+def test_identity_hate_maps_to_the_incitement_policy(model_config):
+    moderator = moderator_for(model_config(thresholds={"identity_hate": {"reject": 0.99, "review": 0.05}}))
+    decision = moderator.check("they are subhuman parasites")
+    [reason] = [r for r in decision.reasons if r.code == "identity_hate" and r.source == "model"]
+    assert reason.policy == "incitement"
+    assert "racist remarks" in reason.rule
+
+
+@pytest.mark.parametrize("breakage", ["missing", "tampered", "version"])
+def test_an_unusable_model_holds_every_comment_and_readyz_says_why(model_config, tiny_model, tmp_path, breakage):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_model, broken)
+    pin = json.loads((broken / "manifest.json").read_text())["sha256"]
+    if breakage == "missing":
+        (broken / "model.joblib").unlink()
+    elif breakage == "tampered":
+        with (broken / "model.joblib").open("ab") as fh:
+            fh.write(b"x")
+    else:
+        manifest = json.loads((broken / "manifest.json").read_text())
+        manifest["versions"]["scikit-learn"] = "0.1"
+        (broken / "manifest.json").write_text(json.dumps(manifest))
+    settings = load_settings(model_config(model_dir=broken, sha256=pin), environ={})
+    moderator = Moderator(settings)
+
+    decision = moderator.check("A perfectly polite comment.")
+    assert decision.decision == "review"
+    assert decision.codes == ["classifier_unavailable"]
+    assert moderator.check("fuck off").decision == "reject"  # the rules still reject
+
+    app = create_app(settings)
+    try:
+        response = app.test_client().get("/readyz")
+        assert response.status_code == 503
+        body = response.get_json()
+        assert body["classifier"]["state"] == "unavailable"
+        assert body["classifier"]["cause"]
+    finally:
+        app.extensions["moderation"].store.close()
+
+
+def test_a_scoring_exception_holds_the_comment(model_config, monkeypatch):
+    moderator = moderator_for(model_config())
+    [classifier] = [r for r in moderator.rules if getattr(r, "name", "") == "classifier"]
+
+    def explode(texts):
+        raise MemoryError("out of memory while scoring")
+
+    monkeypatch.setattr(classifier.features, "transform", explode)
+    decision = moderator.check("A perfectly polite comment.")
+    assert decision.decision == "review"
+    assert "classifier_unavailable" in decision.codes
+
+
+def test_rules_only_mode_has_no_scores(moderator):
+    decision = moderator.check("A perfectly polite comment.")
+    assert decision.scores == {} and decision.model is None

@@ -1,0 +1,97 @@
+"""Hashed n-gram features and the pipeline built on them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from moderation.classifier.features import NgramFeatures, padded, padded_origins
+from moderation.classifier.labels import LABELS
+from moderation.classifier.pipeline import UNKNOWN, build_pipeline
+
+
+@pytest.fixture
+def features() -> NgramFeatures:
+    return NgramFeatures(word_bits=12, char_bits=14, min_df=1).fit(["you are an idiot", "a fair report"])
+
+
+def test_an_ngram_gets_the_same_column_in_any_text_and_batch(features):
+    alone = set(features.counts(["idiot"]).indices)
+    inside = set(features.counts(["what an idiot you are"]).indices)
+    batched = features.counts(["fine words here", "what an idiot you are"]).getrow(1)
+    assert alone <= inside
+    assert set(batched.indices) == inside
+
+
+def test_batches_and_chunks_give_the_same_rows_as_single_texts(features, monkeypatch):
+    import moderation.classifier.features as module
+
+    texts = ["you are an idiot", "", "a", "Ünïcödé 😀 words", "f*cking idiot", "x" * 50]
+    single = [features.transform([t]).toarray() for t in texts]
+    monkeypatch.setattr(module, "CHUNK", 2)
+    together = features.transform(texts).toarray()
+    assert np.allclose(np.vstack(single), together)
+
+
+def test_rows_are_unit_length_per_block(features):
+    row = features.transform(["you are an idiot"]).toarray()[0]
+    words, chars = row[:1 << 12], row[1 << 12:]
+    assert np.isclose(np.linalg.norm(words), 1.0) and np.isclose(np.linalg.norm(chars), 1.0)
+
+
+def test_empty_text_has_no_features(features):
+    assert features.transform([""]).nnz == 0
+    assert features.transform(["!!! ..."]).nnz == 0
+
+
+def test_occurrence_positions_point_at_the_words(features):
+    text = "you, f*cking idiot"
+    words, chars = features.occurrences([text])
+    origins = padded_origins(text)
+    pieces = {text[origins[s]:origins[e - 1] + 1] for s, e in zip(words.starts, words.ends)}
+    assert {"you", "f*cking", "idiot", "f*cking idiot", "you, f*cking"} == pieces
+    assert len(origins) == len(padded(text))
+    for s, e in zip(chars.starts, chars.ends):
+        assert 0 <= origins[s] <= origins[e - 1] < len(text)
+
+
+def test_build_pipeline_has_stable_steps_and_refuses_unknown_params():
+    pipeline = build_pipeline({"C": 2.0})
+    assert list(pipeline.named_steps) == ["features", "classify"]
+    with pytest.raises(ValueError, match="colour"):
+        build_pipeline({"colour": "red"})
+
+
+def small_data():
+    texts = ["you are an idiot", "you stupid moron", "idiot", "moron you are",
+             "a fair report", "thanks for this", "good article", "clear writing"] * 3
+    y = [1, 1, 1, 1, 0, 0, 0, 0] * 3
+    Y = np.array([[v, v, UNKNOWN, UNKNOWN] for v in y])
+    Y[:, 2] = [1 if "moron" in t else 0 for t in texts]
+    Y[:, 3] = [1 if t == "idiot" else 0 for t in texts]
+    return texts, Y
+
+
+def test_pipeline_scores_each_label_as_a_probability():
+    texts, Y = small_data()
+    pipeline = build_pipeline({"word_bits": 10, "char_bits": 12, "min_df": 1, "calibration_folds": 2})
+    pipeline.fit(texts, Y)
+    P = pipeline.predict_proba(["you idiot", "a fair and clear report"])
+    assert P.shape == (2, len(LABELS))
+    assert np.all((P >= 0) & (P <= 1))
+    assert P[0, 0] > P[1, 0]
+
+
+def test_unknown_labels_are_left_out_of_training():
+    texts, Y = small_data()
+    Y[:4, 1] = UNKNOWN  # the first four say nothing about personal attacks
+    model = build_pipeline({"word_bits": 10, "char_bits": 12, "min_df": 1, "calibration_folds": 2})
+    model.fit(texts, Y)
+    assert model.named_steps["classify"].positives_["personal_attack"] == 8
+
+
+def test_a_label_without_positives_cannot_be_trained():
+    texts, Y = small_data()
+    Y[:, 3] = 0
+    with pytest.raises(ValueError, match="threat"):
+        build_pipeline({"word_bits": 10, "char_bits": 12, "calibration_folds": 2}).fit(texts, Y)
