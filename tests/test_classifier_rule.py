@@ -81,10 +81,10 @@ def test_a_scoring_exception_holds_the_comment(model_config, monkeypatch):
     moderator = moderator_for(model_config())
     [classifier] = [r for r in moderator.rules if getattr(r, "name", "") == "classifier"]
 
-    def explode(texts):
+    def explode(text):
         raise MemoryError("out of memory while scoring")
 
-    monkeypatch.setattr(classifier.features, "transform", explode)
+    monkeypatch.setattr(classifier.features, "transform_one", explode)
     decision = moderator.check("A perfectly polite comment.")
     assert decision.decision == "review"
     assert "classifier_unavailable" in decision.codes

@@ -62,10 +62,11 @@ def test_arabic_is_not_a_source_yet():
     assert "arabic" not in SOURCES
 
 
-def test_kaggle_insult_is_a_personal_attack_and_abuse_but_a_zero_says_nothing_about_abuse():
+def test_kaggle_insult_is_abuse_and_a_zero_is_clean_only_without_profanity():
     found = load("kaggle-insults")
-    assert [e.labels["personal_attack"] for e in found] == [1, 0, 0, 0, 1, 0, 1]
-    assert all(e.labels["abuse"] == (1 if e.labels["personal_attack"] else None) for e in found)
+    assert [e.labels["personal_attack"] for e in found] == [1, 0, 0, 0, 1, 0, 1, 0]
+    assert [e.labels["abuse"] for e in found] == [1, 0, 0, 0, 1, 0, 1, None]
+    assert "fuck" in found[-1].text
     assert all(e.labels["identity_hate"] is None and e.labels["threat"] is None for e in found)
     assert {e.split for e in found} == {"train"}
 
@@ -80,6 +81,7 @@ def test_kaggle_text_is_decoded_as_a_reader_saw_it():
         "Nobody asked you, you silly goose.\xa0Go away.",
         "Darn it, what a day.",
         "You are a fool & a liar.",
+        "What the fuck, that referee was blind.",
     ]
 
 

@@ -43,6 +43,7 @@ class TrainingSpec(_Strict):
     params: dict[str, Any] = {}
     thresholds: dict[str, float] = {"reject_precision": 0.95, "review_precision": 0.70}
     explain_shares: list[float] = [0.5]
+    explain_source: str | None = "toxic-spans"
 
 
 def load_spec(path: Path) -> tuple[TrainingSpec, dict[str, Any]]:

@@ -10,17 +10,18 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from .features import WORD, NgramFeatures, padded_origins
+from .features import WORD, NgramFeatures, Occurrences, padded_origins
 
 # A word is evidence when it carries at least this share of the strongest word's weight;
 # tuned on the toxic-spans training posts (see the model report).
 DEFAULT_SHARE = 0.5
 
 
-def char_weights(features: NgramFeatures, weighted: sparse.csr_matrix, coef: np.ndarray, text: str) -> np.ndarray:
+def char_weights(features: NgramFeatures, weighted: sparse.csr_matrix, coef: np.ndarray, text: str,
+                 found: tuple[Occurrences, Occurrences] | None = None) -> np.ndarray:
     """Per character of the skeleton text: its share of the label's linear score."""
     weights = np.zeros(len(text) + 1)
-    words, chars = features.occurrences([text])
+    words, chars = found or features.occurrences([text])
     cols = np.concatenate([words.cols, chars.cols])
     if len(cols) == 0:
         return weights[:-1]
@@ -29,21 +30,29 @@ def char_weights(features: NgramFeatures, weighted: sparse.csr_matrix, coef: np.
     ends = origins[np.concatenate([words.ends, chars.ends]) - 1] + 1
     # Each column's contribution, split evenly over its occurrences, then over its characters.
     row = weighted.getrow(0)
-    contribution = np.zeros(features.n_columns, dtype=np.float64)
-    contribution[row.indices] = row.data * coef[row.indices]
-    occurrences = np.bincount(cols, minlength=features.n_columns)
-    share = contribution[cols] / occurrences[cols] / (ends - starts)
+    row.sort_indices()
+    position = np.searchsorted(row.indices, cols)
+    value = row.data[np.minimum(position, len(row.data) - 1)] if len(row.data) else np.zeros(len(cols))
+    present = (position < len(row.indices)) & (row.indices[np.minimum(position, len(row.indices) - 1)] == cols) \
+        if len(row.indices) else np.zeros(len(cols), dtype=bool)
+    unique, inverse, occurrences = np.unique(cols, return_inverse=True, return_counts=True)
+    share = np.where(present, value * coef[cols], 0.0) / occurrences[inverse] / (ends - starts)
     np.add.at(weights, starts, share)
     np.add.at(weights, ends, -share)
     return np.cumsum(weights)[:-1]
 
 
 def evidence(features: NgramFeatures, weighted: sparse.csr_matrix, coef: np.ndarray, text: str,
-             share: float = DEFAULT_SHARE) -> list[tuple[int, int]]:
+             share: float = DEFAULT_SHARE, found: tuple[Occurrences, Occurrences] | None = None,
+             ) -> list[tuple[int, int]]:
     """Skeleton ranges of the words that pushed the score up most."""
-    per_char = char_weights(features, weighted, coef, text)
-    words = [(m.start(), m.end(), float(per_char[m.start():m.end()].sum())) for m in WORD.finditer(text)]
-    strongest = max((w for _, _, w in words), default=0.0)
+    spans = np.array([m.span() for m in WORD.finditer(text)], dtype=np.int64).reshape(-1, 2)
+    if len(spans) == 0:
+        return []
+    total = np.concatenate([[0.0], np.cumsum(char_weights(features, weighted, coef, text, found))])
+    word_weight = total[spans[:, 1]] - total[spans[:, 0]]
+    strongest = word_weight.max()
     if strongest <= 0:
         return []
-    return [(start, end) for start, end, weight in words if weight > 0 and weight >= share * strongest]
+    chosen = (word_weight > 0) & (word_weight >= share * strongest)
+    return [(int(s), int(e)) for s, e in spans[chosen]]

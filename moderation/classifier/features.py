@@ -53,13 +53,11 @@ def padded(text: str) -> str:
 
 def padded_origins(text: str) -> np.ndarray:
     """For each character of padded(text), the skeleton position it stands for (pads clamp to their word)."""
-    origins: list[int] = []
-    for m in WORD.finditer(text):
-        start, end = m.start(), m.end()
-        origins.append(start)
-        origins.extend(range(start, end))
-        origins.extend((end - 1, end - 1))
-    return np.asarray(origins, dtype=np.int64)
+    spans = np.array([m.span() for m in WORD.finditer(text)], dtype=np.int64).reshape(-1, 2)
+    starts, ends = spans[:, 0], spans[:, 1]
+    sizes = ends - starts + 3  # ' word ' and the NUL after it
+    within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.repeat(starts, sizes) + np.clip(within - 1, 0, np.repeat(ends - starts - 1, sizes))
 
 
 def _powers(size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -173,6 +171,16 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return self.weigh(self.counts(texts))
+
+    def transform_one(self, text: str) -> tuple[sparse.csr_matrix, tuple[Occurrences, Occurrences]]:
+        """One text's weighted row and its occurrences, hashed once for both scoring and explaining."""
+        words, chars = self.occurrences([text])
+        counts = sparse.csr_matrix(
+            (np.ones(len(words.cols) + len(chars.cols), dtype=np.float32),
+             (np.zeros(len(words.cols) + len(chars.cols), dtype=np.int64), np.concatenate([words.cols, chars.cols]))),
+            shape=(1, self.n_columns))
+        counts.sum_duplicates()
+        return self.weigh(counts), (words, chars)
 
     def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Sublinear TF times IDF, then each block (words, chars) scaled to unit length per row."""

@@ -48,7 +48,7 @@ class Classifier:
     def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:
         text = ctx.views.skeleton.text
         try:
-            weighted = self.features.transform([text])
+            weighted, found = self.features.transform_one(text)
             probabilities = self.model.predict_proba(weighted)[0]
             if not np.all(np.isfinite(probabilities)):
                 raise ValueError("non-finite scores")
@@ -65,7 +65,7 @@ class Classifier:
             if score < limit.review:
                 continue
             code, policy = LABEL_REASONS[label]
-            ranges = evidence(self.features, weighted, self.model.coef_[:, k], text, self.share)
+            ranges = evidence(self.features, weighted, self.model.coef_[:, k], text, self.share, found)
             spans = tuple(ctx.span(*ctx.views.skeleton.to_original(s, e)) for s, e in ranges)
             yield Verdict(reason=Reason(
                 code=code, policy=policy, action="reject" if score >= limit.reject else "review",

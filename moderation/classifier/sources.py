@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+from functools import lru_cache
 from itertools import zip_longest
 from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, Iterator, Mapping
 
+from ..decision import CommentContext
 from ..errors import InputError
+from ..rules.wordlists import WordList, load_terms
 from .decoding import unescape_kaggle, unescape_mlma, unhtml
 from .records import Example, bit, labels, read_lines, read_rows, tally
 
@@ -18,16 +21,35 @@ NO_TEXT = "no text"
 CLEAN = labels(abuse=0, personal_attack=0, identity_hate=0, threat=0)
 
 
+@lru_cache(maxsize=1)
+def _profanity() -> WordList:
+    return WordList(code="abusive_language", policy="abuse", rule="", message="",
+                    terms=load_terms("abusive_language"), actions={"severe": "reject", "mild": "review"})
+
+
+def profane(text: str) -> bool:
+    """Whether the service's own abusive-language list finds anything in the text."""
+    return any(_profanity()(CommentContext.build(text)))
+
+
 def kaggle_insults(root: Path) -> Iterator[Example]:
-    """Insult=1 is an attack on a participant, hence also abuse; a 0 says nothing about abuse."""
+    """Insult=1 is an attack on a participant, hence also abuse.
+
+    Insult=0 still allows profanity, so it means abuse=0 only where the service's own
+    abusive-language list finds nothing; these are the only news-comment negatives for
+    abuse, and without them the model learns that news vocabulary itself is abusive.
+    """
     path = root / "kaggle-insults" / "train.csv"
 
     def rows():
         for line, row in read_rows(path, columns=("Insult", "Comment")):
             insult = bit(row["Insult"], path=path, line=line, column="Insult")
             text = unescape_kaggle(row["Comment"])
-            yield Example(text, labels(personal_attack=insult, abuse=1 if insult else None),
-                          "kaggle-insults", "train") if text else NO_TEXT
+            if not text:
+                yield NO_TEXT
+                continue
+            abuse = 1 if insult else (None if profane(text) else 0)
+            yield Example(text, labels(personal_attack=insult, abuse=abuse), "kaggle-insults", "train")
     return tally("kaggle-insults", path, rows())
 
 

@@ -12,7 +12,8 @@ import numpy as np
 from ..errors import ModelError
 from ..text import Normalized
 from . import artifacts, metrics
-from .dataset import Dataset, FileSpec, build_dataset, load_spec
+from .data import load_source
+from .dataset import Dataset, FileSpec, TrainingSpec, build_dataset, load_spec
 from .explain import evidence
 from .labels import LABELS
 from .pipeline import build_pipeline
@@ -48,12 +49,12 @@ def train(spec_path: Path, data_root: Path, out_root: Path, *, model_id: str | N
     olid = olid_macro_f1(data, val_rows, P_val, test_rows, P_test)
 
     progress("tuning and measuring explanation spans on toxic-spans")
-    share, span_scores = tune_explanations(pipeline, data, spec.explain_shares)
+    share, span_scores = tune_explanations(pipeline, spec, data_root)
 
     manifest = {
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "input": "skeleton",
-        "params": pipeline.named_steps["classify"].get_params() | {"features": spec.params},
+        "params": spec.params,
         "spec": raw_spec,
         "sources": {name: {split: cell["rows"] for split, cell in per_split.items()}
                     for name, per_split in data.summary().items()},
@@ -101,10 +102,17 @@ def predicted_offsets(pipeline, text: str, share: float) -> set[int]:
     return offsets
 
 
-def tune_explanations(pipeline, data: Dataset, shares: list[float], sample: int = 1500) -> tuple[float, dict]:
-    """Pick the evidence share on toxic-spans training posts; measure span F1 on its held-out posts."""
-    posts = {split: [e for e in data.examples if e.source == "toxic-spans" and e.split == split and e.spans is not None]
-             for split in ("train", "test")}
+def tune_explanations(pipeline, spec: TrainingSpec, data_root: Path, sample: int = 1500) -> tuple[float, dict]:
+    """Pick the evidence share on span-annotated training posts; measure span F1 on the held-out ones.
+
+    The span corpus only tunes and measures explanations: every post in it is toxic, so
+    training the classifier on it would teach that news-comment vocabulary is abuse.
+    """
+    shares = spec.explain_shares
+    if spec.explain_source is None:
+        return shares[0], {}
+    found = [e for e in load_source(spec.explain_source, data_root) if e.spans is not None]
+    posts = {split: [e for e in found if e.split == split] for split in ("train", "test")}
     if not posts["train"] or not posts["test"]:
         return shares[0], {}
 
