@@ -1,0 +1,116 @@
+"""Choosing the model's hyper-parameters and source weights by cross-validation.
+
+    python benchmarks/model_selection.py [--data-root ../shared/data] [--rows 40000] [--folds 3]
+
+On a fixed random sample of the training split built from training/spec.yaml, each
+candidate (regularization C x source weighting) is scored by k-fold cross-validated
+ROC AUC per label, pooled and per source, with features fitted inside each fold. The
+chosen values go into training/spec.yaml; the results are recorded in
+benchmarks/results/model_selection.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import KFold
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from moderation.classifier.dataset import build_dataset, load_spec  # noqa: E402
+from moderation.classifier.features import NgramFeatures  # noqa: E402
+from moderation.classifier.labels import LABELS  # noqa: E402
+from moderation.classifier.pipeline import UNKNOWN  # noqa: E402
+
+NEWS = ("kaggle-insults", "toxic-spans")
+
+
+def auc(y, p):
+    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--rows", type=int, default=40000)
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--C", type=float, nargs="+", default=[1.0, 4.0, 16.0])
+    parser.add_argument("--news-weight", type=float, nargs="+", default=[1.0, 3.0])
+    args = parser.parse_args()
+
+    spec, _ = load_spec(ROOT / "training" / "spec.yaml")
+    data = build_dataset(spec, args.data_root, ROOT / "training")
+    rows = data.rows("train")
+    rows = np.random.default_rng(spec.seed).choice(rows, size=min(args.rows, len(rows)), replace=False)
+    texts, Y, sources = data.texts_at(rows), data.Y[rows], data.sources[rows]
+    p = spec.params
+    results = {}
+    started = time.monotonic()
+    folds = list(KFold(args.folds, shuffle=True, random_state=spec.seed).split(rows))
+    fold_features = []
+    for train_idx, test_idx in folds:
+        features = NgramFeatures(tuple(p["word_ngrams"]), tuple(p["char_ngrams"]), p["word_bits"],
+                                 p["char_bits"], p["min_df"]).fit([texts[i] for i in train_idx])
+        fold_features.append((features.transform([texts[i] for i in train_idx]),
+                              features.transform([texts[i] for i in test_idx])))
+    for C, news in itertools.product(args.C, args.news_weight):
+        weights = np.where(np.isin(sources, NEWS), news, 1.0)
+        scores = np.full(Y.shape, np.nan)
+        for (train_idx, test_idx), (X_train, X_test) in zip(folds, fold_features):
+            for k, _ in enumerate(LABELS):
+                known = Y[train_idx, k] != UNKNOWN
+                model = LogisticRegression(C=C, solver="liblinear")
+                model.fit(X_train[known], Y[train_idx[known], k], sample_weight=weights[train_idx[known]])
+                positive = list(model.classes_).index(1)
+                scores[test_idx, k] = model.predict_proba(X_test)[:, positive]
+        cell = {"pooled": {}, "per_source": {}}
+        for k, label in enumerate(LABELS):
+            known = Y[:, k] != UNKNOWN
+            cell["pooled"][label] = auc(Y[known, k], scores[known, k])
+            for source in np.unique(sources):
+                mask = known & (sources == source)
+                value = auc(Y[mask, k], scores[mask, k]) if mask.any() else None
+                if value is not None:
+                    cell["per_source"].setdefault(source, {})[label] = value
+        results[f"C={C:g} news_weight={news:g}"] = cell
+        print(f"C={C:g} news_weight={news:g}: " + ", ".join(
+            f"{label} {v:.4f}" for label, v in cell["pooled"].items() if v is not None), flush=True)
+    write(results, args, time.monotonic() - started)
+
+
+def write(results: dict, args, seconds: float) -> None:
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "model_selection.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    lines = ["# Model selection", "",
+             f"`python benchmarks/model_selection.py --rows {args.rows} --folds {args.folds}` "
+             f"({seconds:.0f} s). {args.folds}-fold cross-validated ROC AUC on {args.rows} training rows; "
+             "features fitted inside each fold.", "",
+             "## Pooled, per label", "", "| candidate | " + " | ".join(LABELS) + " | mean |",
+             "|---|" + "---|" * (len(LABELS) + 1)]
+    for name, cell in results.items():
+        values = [cell["pooled"][label] for label in LABELS]
+        mean = np.mean([v for v in values if v is not None])
+        lines.append(f"| {name} | " + " | ".join("-" if v is None else f"{v:.4f}" for v in values)
+                     + f" | {mean:.4f} |")
+    sources = sorted({s for cell in results.values() for s in cell["per_source"]})
+    lines += ["", "## Per source (mean over the labels the source gives)", "",
+              "| candidate | " + " | ".join(sources) + " |", "|---|" + "---|" * len(sources)]
+    for name, cell in results.items():
+        row = [np.mean(list(cell["per_source"].get(s, {}).values())) if cell["per_source"].get(s) else None
+               for s in sources]
+        lines.append(f"| {name} | " + " | ".join("-" if v is None else f"{v:.4f}" for v in row) + " |")
+    (out / "model_selection.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
