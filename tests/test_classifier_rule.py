@@ -93,3 +93,24 @@ def test_a_scoring_exception_holds_the_comment(model_config, monkeypatch):
 def test_rules_only_mode_has_no_scores(moderator):
     decision = moderator.check("A perfectly polite comment.")
     assert decision.scores == {} and decision.model is None
+
+
+def test_check_many_scores_in_one_batch_and_decides_like_check(model_config):
+    moderator = moderator_for(model_config(thresholds={"threat": {"reject": 0.5, "review": 0.3}}))
+    texts = ["Thanks for covering the elections in Aswan.", "Mark my words, I will kill you",
+             "you stupid moron", "", "they are subhuman parasites"]
+    one_by_one = [moderator.check(t).to_dict() for t in texts]
+    assert [d.to_dict() for d in moderator.check_many(texts)] == one_by_one
+
+
+def test_a_failing_batch_falls_back_to_one_comment_at_a_time(model_config, monkeypatch):
+    moderator = moderator_for(model_config())
+    [classifier] = [r for r in moderator.rules if getattr(r, "name", "") == "classifier"]
+
+    def explode(texts):
+        raise RuntimeError("batch failed")
+
+    monkeypatch.setattr(classifier.features, "transform_with_occurrences", explode)
+    decisions = moderator.check_many(["Thanks for covering the elections in Aswan.", "fuck off"])
+    assert decisions[0].decision == "accept" and decisions[0].model is not None
+    assert decisions[1].decision == "reject"

@@ -172,6 +172,17 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return self.weigh(self.counts(texts))
 
+    def transform_with_occurrences(self, texts: Sequence[str]
+                                   ) -> tuple[sparse.csr_matrix, list[tuple[Occurrences, Occurrences]]]:
+        """Weighted rows and each text's occurrences, hashed once for scoring and explaining a batch."""
+        words, chars = self.occurrences(texts)
+        counts = sparse.csr_matrix(
+            (np.ones(len(words.rows) + len(chars.rows), dtype=np.float32),
+             (np.concatenate([words.rows, chars.rows]), np.concatenate([words.cols, chars.cols]))),
+            shape=(len(texts), self.n_columns))
+        counts.sum_duplicates()
+        return self.weigh(counts), list(zip(_by_row(words, len(texts)), _by_row(chars, len(texts))))
+
     def transform_one(self, text: str) -> tuple[sparse.csr_matrix, tuple[Occurrences, Occurrences]]:
         """One text's weighted row and its occurrences, hashed once for both scoring and explaining."""
         words, chars = self.occurrences([text])
@@ -193,6 +204,13 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
         norms[norms == 0] = 1.0
         x.data = (x.data / norms[key]).astype(np.float32)
         return x
+
+
+def _by_row(found: Occurrences, n_rows: int) -> list[Occurrences]:
+    order = np.argsort(found.rows, kind="stable")
+    bounds = np.searchsorted(found.rows[order], np.arange(n_rows + 1))
+    columns = [found.rows[order], found.cols[order], found.starts[order], found.ends[order]]
+    return [Occurrences(*(c[bounds[i]:bounds[i + 1]] for c in columns)) for i in range(n_rows)]
 
 
 def _stack(parts: list[tuple[np.ndarray, ...]]) -> Occurrences:

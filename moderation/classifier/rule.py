@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
 from ..decision import CommentContext, ModelRef, Reason, Verdict
 from .artifacts import Artifact
-from .explain import DEFAULT_SHARE, evidence
+from .explain import DEFAULT_SHARE, evidence, row_of
 from .labels import LABELS
 
 log = logging.getLogger(__name__)
@@ -45,11 +45,30 @@ class Classifier:
         self.policies = policies
         self.share = float(artifact.manifest.get("explain_share", DEFAULT_SHARE))
 
+    def prepare(self, contexts: Sequence[CommentContext]) -> list[CommentContext]:
+        """Score a batch at once (one hashing pass, one product); each context carries its row."""
+        try:
+            weighted, found = self.features.transform_with_occurrences(
+                [ctx.views.skeleton.text for ctx in contexts])
+            probabilities = self.model.predict_proba(weighted)
+            weighted.sort_indices()
+        except Exception:
+            # Left unprepared, each comment is scored (or held) on its own.
+            log.exception("classifier %s could not score a batch", self.ref.id)
+            return list(contexts)
+        return [replace(ctx, prepared={**ctx.prepared, self.name: (row_of(weighted, i), probabilities[i], found[i])})
+                for i, ctx in enumerate(contexts)]
+
     def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:
         text = ctx.views.skeleton.text
         try:
-            weighted, found = self.features.transform_one(text)
-            probabilities = self.model.predict_proba(weighted)[0]
+            if self.name in ctx.prepared:
+                row, probabilities, found = ctx.prepared[self.name]
+            else:
+                weighted, found = self.features.transform_one(text)
+                probabilities = self.model.predict_proba(weighted)[0]
+                weighted.sort_indices()
+                row = row_of(weighted, 0)
             if not np.all(np.isfinite(probabilities)):
                 raise ValueError("non-finite scores")
         except Exception:
@@ -65,7 +84,7 @@ class Classifier:
             if score < limit.review:
                 continue
             code, policy = LABEL_REASONS[label]
-            ranges = evidence(self.features, weighted, self.model.coef_[:, k], text, self.share, found)
+            ranges = evidence(self.features, row, self.model.coef_[:, k], text, self.share, found)
             spans = tuple(ctx.span(*ctx.views.skeleton.to_original(s, e)) for s, e in ranges)
             yield Verdict(reason=Reason(
                 code=code, policy=policy, action="reject" if score >= limit.reject else "review",

@@ -14,7 +14,7 @@ from ..text import Normalized
 from . import artifacts, metrics
 from .data import load_source
 from .dataset import Dataset, FileSpec, TrainingSpec, build_dataset, load_spec
-from .explain import evidence
+from .explain import evidence, row_of
 from .labels import LABELS
 from .pipeline import build_pipeline
 from .report import write_report
@@ -94,9 +94,10 @@ def predicted_offsets(pipeline, text: str, share: float) -> set[int]:
     features, model = pipeline.named_steps["features"], pipeline.named_steps["classify"]
     skeleton = views.skeleton.text
     weighted = features.transform([skeleton])
+    weighted.sort_indices()
     coef = model.coef_[:, LABELS.index("abuse")]
     offsets: set[int] = set()
-    for s, e in evidence(features, weighted, coef, skeleton, share):
+    for s, e in evidence(features, row_of(weighted, 0), coef, skeleton, share):
         start, end = views.skeleton.to_original(s, e)
         offsets.update(range(start, end))
     return offsets
