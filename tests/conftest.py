@@ -18,13 +18,28 @@ SITE_TOKEN = "site-token-0123456789abcdef"
 MODERATOR_TOKEN = "moderator-token-0123456789abcdef"
 
 
+@pytest.fixture(scope="session")
+def rules_only_config(tmp_path_factory) -> Path:
+    """The project's config.yaml with the classifier off: rule tests need no model.
+
+    Tests of the served model load config.yaml itself (test_shipped_model.py).
+    """
+    import yaml
+
+    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    raw["classifier"] = {"enabled": False}
+    path = tmp_path_factory.mktemp("config") / "config.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    """Settings from the project's config.yaml over a fresh SQLite file, with extra environment."""
+def make_settings(tmp_path: Path, rules_only_config: Path) -> Callable[..., Settings]:
+    """Rules-only settings from the project's config.yaml over a fresh SQLite file, with extra environment."""
 
     def make(**env: str) -> Settings:
         environ = {"MODERATION_DATABASE_URL": f"sqlite:///{tmp_path / 'moderation.sqlite3'}", **env}
-        return load_settings(CONFIG, environ=environ)
+        return load_settings(rules_only_config, environ=environ)
 
     return make
 
@@ -61,8 +76,8 @@ def secured_app(make_settings):
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch) -> CliRunner:
-    monkeypatch.setenv("MODERATION_CONFIG", str(CONFIG))
+def runner(tmp_path: Path, monkeypatch, rules_only_config: Path) -> CliRunner:
+    monkeypatch.setenv("MODERATION_CONFIG", str(rules_only_config))
     monkeypatch.setenv("MODERATION_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     return CliRunner()
 

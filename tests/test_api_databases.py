@@ -9,18 +9,17 @@ import pytest
 from moderation import create_app
 from moderation.store import Store
 
-from .conftest import CONFIG
 from .store_fixtures import count_rows, database_url, postgres_database  # noqa: F401
 
 
 @pytest.fixture
-def db_app(database_url):  # noqa: F811
+def db_app(database_url, rules_only_config):  # noqa: F811
     from moderation.settings import load_settings
 
     migrator = Store(database_url)
     migrator.upgrade()
     migrator.close()
-    app = create_app(load_settings(CONFIG, environ={"MODERATION_DATABASE_URL": database_url}))
+    app = create_app(load_settings(rules_only_config, environ={"MODERATION_DATABASE_URL": database_url}))
     yield app
     app.extensions["moderation"].store.close()
 

@@ -25,7 +25,8 @@ def test_project_config_loads_with_all_policies_verbatim():
     settings = load_settings(CONFIG, environ={})
     assert set(settings.policies) == {"length", "abuse", "incitement", "writers", "corrections"}
     assert "rude or abusive language, libelous statements" in settings.policies["abuse"].text
-    assert settings.file.classifier.enabled is False
+    assert settings.file.classifier.enabled is True
+    assert (settings.model_dir / "model.joblib").is_file()
 
 
 def test_config_comes_from_the_environment_when_no_path_is_given():
@@ -43,7 +44,7 @@ def test_missing_config_names_the_variable(tmp_path):
     (lambda c: c["rules"]["abusive_language"].update(severe="delete"), "rules.abusive_language.severe"),
     (lambda c: c["server"].update(prot=8000), "server.prot"),
     (lambda c: c["policies"].pop("writers"), "policies"),
-    (lambda c: c["classifier"].update(enabled=True), "classifier"),
+    (lambda c: c.update(classifier={"enabled": True}), "classifier"),
     (lambda c: c["classifier"].update(sha256="not-a-hash"), "classifier.sha256"),
     (lambda c: c["classifier"].update(thresholds={"abuse": {"reject": 0.5, "review": 0.9}}),
      "classifier.thresholds.abuse"),

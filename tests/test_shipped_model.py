@@ -1,0 +1,66 @@
+"""The model shipped in models/ and pinned in config.yaml: it loads, scores, and explains."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from moderation import Moderator, create_app
+from moderation.settings import load_settings
+
+from .conftest import CONFIG
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Moderator:
+    return Moderator.from_config(CONFIG)
+
+
+def test_the_pinned_model_loads_and_matches_its_manifest(shipped):
+    settings = load_settings(CONFIG, environ={})
+    manifest = json.loads((settings.model_dir / "manifest.json").read_text())
+    assert shipped.classifier.state == "ready"
+    assert shipped.classifier.model.sha256 == manifest["sha256"] == settings.file.classifier.sha256
+    assert manifest["spec"]["sources"], "the manifest records the training spec it came from"
+
+
+def test_every_decision_carries_the_four_scores_and_the_model(shipped):
+    decision = shipped.check("Thanks for the careful report on the water talks.")
+    assert decision.decision == "accept"
+    assert set(decision.scores) == {"abuse", "personal_attack", "identity_hate", "threat"}
+    assert decision.model.id == shipped.classifier.model.id
+
+
+@pytest.mark.parametrize("text", [
+    "The minister's plan will hurt families in Upper Egypt, and the report ignores the budget.",
+    "I disagree with the government: inflation figures look wrong to me.",
+    "The writer confused GDP with GDP per capita.",
+    "A shameful decision by the council.",
+])
+def test_plain_criticism_is_published(shipped, text):
+    assert shipped.check(text).decision == "accept"
+
+
+@pytest.mark.parametrize("text", ["You are an idiot and a liar.", "Go to hell you stupid pig"])
+def test_insults_get_model_reasons_with_spans_in_the_original(shipped, text):
+    decision = shipped.check(text)
+    model_reasons = [r for r in decision.reasons if r.source == "model"]
+    assert decision.decision == "reject"
+    assert model_reasons and all(r.score is not None for r in model_reasons)
+    for reason in model_reasons:
+        assert reason.spans
+        for span in reason.spans:
+            assert text[span.start:span.end] == span.text
+
+
+def test_readyz_reports_the_model_ready(tmp_path):
+    settings = load_settings(CONFIG, environ={"MODERATION_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    app = create_app(settings)
+    try:
+        body = app.test_client().get("/readyz").get_json()
+        assert body["status"] == "ready"
+        assert body["classifier"]["state"] == "ready"
+        assert body["classifier"]["model"]["id"] == "comments-v1"
+    finally:
+        app.extensions["moderation"].store.close()
