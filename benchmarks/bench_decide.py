@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from moderation import Moderator  # noqa: E402
+from moderation.rules import build_rules  # noqa: E402
+from moderation.settings import load_settings  # noqa: E402
 from moderation.text import Normalized  # noqa: E402
 
 CLEAN = ("The minister's plan to cut fuel subsidies will hit families in Upper Egypt hardest, "
@@ -65,7 +67,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
 
-    moderator = Moderator.from_config(ROOT / "config.yaml")
+    settings = load_settings(ROOT / "config.yaml")
+    moderator = Moderator(settings, rules=build_rules(settings))  # the rules, without the classifier
     results = {}
     for name, text in CASES.items():
         decide = measure(moderator.check, text, args.n)
