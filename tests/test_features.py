@@ -95,3 +95,17 @@ def test_a_label_without_positives_cannot_be_trained():
     Y[:, 3] = 0
     with pytest.raises(ValueError, match="threat"):
         build_pipeline({"word_bits": 10, "char_bits": 12, "calibration_folds": 2}).fit(texts, Y)
+
+
+def test_calibration_is_informative_when_rows_come_grouped_by_source():
+    """Two sources, each with its own words, in order: unshuffled folds would calibrate on nothing."""
+    a = ["you idiot"] * 12 + ["a fair report"] * 12
+    b = ["what a moron"] * 12 + ["sunny weather today"] * 12
+    texts = a + b
+    y = ([1] * 12 + [0] * 12) * 2
+    Y = np.array([[v, v, v, v] for v in y])
+    model = build_pipeline({"word_bits": 10, "char_bits": 12, "min_df": 1, "calibration_folds": 2})
+    model.fit(texts, Y)
+    P = model.predict_proba(["you idiot", "a fair report", "what a moron", "sunny weather today"])
+    assert P[0, 0] - P[1, 0] > 0.3
+    assert P[2, 0] - P[3, 0] > 0.3

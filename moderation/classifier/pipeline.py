@@ -9,6 +9,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from .features import NgramFeatures
@@ -71,9 +72,12 @@ class PerLabelClassifier(ClassifierMixin, BaseEstimator):
             self.positives_[label] = int(y.sum())
             if len(np.unique(y)) < 2:
                 raise ValueError(f"label {label!r} needs known positives and negatives to train")
+            # Shuffled folds: training rows come grouped by source, and unshuffled folds would
+            # calibrate each label on models that never saw the sources giving its positives.
+            folds = StratifiedKFold(self.calibration_folds, shuffle=True, random_state=0)
             model = CalibratedClassifierCV(
                 LogisticRegression(C=self._c(label), solver="liblinear", class_weight=self.class_weight),
-                method="sigmoid", cv=self.calibration_folds, ensemble=False,
+                method="sigmoid", cv=folds, ensemble=False,
             ).fit(X[known], y, sample_weight=weights[known])
             fitted = model.calibrated_classifiers_[0]
             lr = fitted.estimator
