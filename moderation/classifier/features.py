@@ -151,13 +151,15 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
         return sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, self.n_columns))
 
     def _counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        words, chars = self.occurrences(texts)
-        matrix = sparse.csr_matrix(
+        return self._matrix(*self.occurrences(texts), len(texts))
+
+    def _matrix(self, words: Occurrences, chars: Occurrences, n_rows: int) -> sparse.csr_matrix:
+        counts = sparse.csr_matrix(
             (np.ones(len(words.rows) + len(chars.rows), dtype=np.float32),
              (np.concatenate([words.rows, chars.rows]), np.concatenate([words.cols, chars.cols]))),
-            shape=(len(texts), self.n_columns))
-        matrix.sum_duplicates()
-        return matrix
+            shape=(n_rows, self.n_columns))
+        counts.sum_duplicates()
+        return counts
 
     def fit(self, texts: Sequence[str], y=None):
         counts = self.counts(texts)
@@ -176,22 +178,13 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
                                    ) -> tuple[sparse.csr_matrix, list[tuple[Occurrences, Occurrences]]]:
         """Weighted rows and each text's occurrences, hashed once for scoring and explaining a batch."""
         words, chars = self.occurrences(texts)
-        counts = sparse.csr_matrix(
-            (np.ones(len(words.rows) + len(chars.rows), dtype=np.float32),
-             (np.concatenate([words.rows, chars.rows]), np.concatenate([words.cols, chars.cols]))),
-            shape=(len(texts), self.n_columns))
-        counts.sum_duplicates()
-        return self.weigh(counts), list(zip(_by_row(words, len(texts)), _by_row(chars, len(texts))))
+        weighted = self.weigh(self._matrix(words, chars, len(texts)))
+        return weighted, list(zip(_by_row(words, len(texts)), _by_row(chars, len(texts))))
 
     def transform_one(self, text: str) -> tuple[sparse.csr_matrix, tuple[Occurrences, Occurrences]]:
         """One text's weighted row and its occurrences, hashed once for both scoring and explaining."""
         words, chars = self.occurrences([text])
-        counts = sparse.csr_matrix(
-            (np.ones(len(words.cols) + len(chars.cols), dtype=np.float32),
-             (np.zeros(len(words.cols) + len(chars.cols), dtype=np.int64), np.concatenate([words.cols, chars.cols]))),
-            shape=(1, self.n_columns))
-        counts.sum_duplicates()
-        return self.weigh(counts), (words, chars)
+        return self.weigh(self._matrix(words, chars, 1)), (words, chars)
 
     def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Sublinear TF times IDF, then each block (words, chars) scaled to unit length per row."""
