@@ -61,6 +61,6 @@ def test_readyz_reports_the_model_ready(tmp_path):
         body = app.test_client().get("/readyz").get_json()
         assert body["status"] == "ready"
         assert body["classifier"]["state"] == "ready"
-        assert body["classifier"]["model"]["id"] == "comments-v1"
+        assert body["classifier"]["model"]["id"] == settings.model_dir.name
     finally:
         app.extensions["moderation"].store.close()
