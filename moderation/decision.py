@@ -72,12 +72,26 @@ class ModelRef:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """An obvious misspelling and its likely fix; offered to the site, never applied, never decisive."""
+
+    start: int
+    end: int
+    text: str
+    suggestion: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text, "suggestion": self.suggestion}
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """One finding of one rule: a reason to act, scores to record, or both."""
+    """One finding of one rule: a reason to act, scores to record, suggestions, or any of them."""
 
     reason: Reason | None = None
     scores: Mapping[str, float] = field(default_factory=dict)
     model: ModelRef | None = None
+    suggestions: tuple[Suggestion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,7 @@ class Decision:
     model: ModelRef | None
     policy_version: str
     comment_id: str | None = None
+    suggestions: tuple[Suggestion, ...] = ()
 
     @property
     def codes(self) -> list[str]:
@@ -125,6 +140,7 @@ class Decision:
             "scores": dict(self.scores),
             "model": self.model.to_dict() if self.model else None,
             "policy_version": self.policy_version,
+            "suggestions": [s.to_dict() for s in self.suggestions],
         }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Iterable, Sequence
 
-from .decision import SEVERITY, CommentContext, Decision, ModelRef, Reason, Rule, Verdict
+from .decision import SEVERITY, CommentContext, Decision, ModelRef, Reason, Rule, Suggestion, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +33,22 @@ def run_rules(rules: Sequence[Rule], ctx: CommentContext, failure_message: str) 
 
 
 def merge(verdicts: Iterable[Verdict], policy_version: str, comment_id: str | None = None) -> Decision:
-    """The most severe action wins; every reason and every score is kept."""
+    """The most severe action wins; every reason, score and suggestion is kept; suggestions never decide."""
     reasons: list[Reason] = []
     scores: dict[str, float] = {}
     model: ModelRef | None = None
+    suggestions: list[Suggestion] = []
     for verdict in verdicts:
         if verdict.reason is not None:
             reasons.append(verdict.reason)
         scores.update(verdict.scores)
         model = verdict.model or model
+        suggestions.extend(verdict.suggestions)
     action = max((r.action for r in reasons), key=SEVERITY.__getitem__, default="accept")
     # Most severe first, stable within an action, so the first reason is the one that decided.
     reasons.sort(key=lambda r: -SEVERITY[r.action])
     return Decision(
         decision=action, reasons=tuple(reasons), scores=scores, model=model,
         policy_version=policy_version, comment_id=comment_id,
+        suggestions=tuple(sorted(suggestions, key=lambda s: s.start)),
     )

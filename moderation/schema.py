@@ -91,6 +91,13 @@ class ModelOut(BaseModel):
     sha256: str
 
 
+class SuggestionOut(BaseModel):
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str = Field(description="What the commenter wrote.")
+    suggestion: str = Field(description="The likely intended word; never applied by the service.")
+
+
 class DecisionOut(BaseModel):
     comment_id: str | None
     decision: Literal["accept", "review", "reject"]
@@ -98,6 +105,8 @@ class DecisionOut(BaseModel):
     scores: dict[str, float]
     model: ModelOut | None
     policy_version: str
+    suggestions: list[SuggestionOut] = Field(
+        description="Obvious misspellings the site may correct (the corrections policy); they never affect the decision.")
 
 
 class RecordOut(BaseModel):

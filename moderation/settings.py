@@ -36,10 +36,19 @@ class WordListSettings(_Frozen):
     mild: WordAction = "review"
 
 
+class CorrectionsSettings(_Frozen):
+    enabled: bool = True
+    min_length: int = Field(4, ge=2)
+    max_suggestions: int = Field(3, ge=1, le=50)
+    # Lower-case words readers of this site use that an English dictionary lacks.
+    keep: list[str] = []
+
+
 class RulesSettings(_Frozen):
     length: LengthSettings = LengthSettings()
     abusive_language: WordListSettings = WordListSettings()
     identity_hate: WordListSettings = WordListSettings()
+    corrections: CorrectionsSettings = CorrectionsSettings()
 
 
 class ThresholdSettings(_Frozen):

@@ -40,7 +40,7 @@ def test_decision_is_frozen_and_serialises_to_json(moderator):
     with pytest.raises(AttributeError):
         decision.decision = "accept"  # type: ignore[misc]
     body = json.loads(json.dumps(decision.to_dict()))
-    assert set(body) == {"comment_id", "decision", "reasons", "scores", "model", "policy_version"}
+    assert set(body) == {"comment_id", "decision", "reasons", "scores", "model", "policy_version", "suggestions"}
     assert body["reasons"][0]["spans"][0]["text"] == "f u c k"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..decision import Rule
 from ..errors import ConfigError
 from ..settings import Settings
+from .corrections import Corrections
 from .length import Length
 from .wordlists import WordList, load_terms
 
@@ -43,4 +44,7 @@ def build_rules(settings: Settings, classifier: Rule | None = None) -> list[Rule
         ),
         # The trained model reads every comment for abuse, attacks, hate and threats.
         *([classifier] if classifier is not None else []),
+        # "We reserve the right to correct ... obvious errors in spelling": suggestions only.
+        *([Corrections(min_length=rules.corrections.min_length, max_suggestions=rules.corrections.max_suggestions,
+                       keep=rules.corrections.keep)] if rules.corrections.enabled else []),
     ]

@@ -1,0 +1,75 @@
+"""The corrections policy: obvious misspellings with a likely fix, offered to the site, never decisive."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Iterator
+
+from spellchecker import SpellChecker
+
+from ..decision import CommentContext, Suggestion, Verdict
+
+# Lower-case words only: a capital marks a name or a place, and digits or non-Latin letters
+# mark Arabizi or another language, none of which are "errors". Words inside addresses,
+# handles and hyphenated compounds are left alone too.
+CANDIDATE = r"(?<![\w@#/.'’-])[a-z]{%d,}(?![\w@/'’-]|\.\w)"
+ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+FUNCTION_WORDS = frozenset("""
+    the of and to in is it that for on with as was are be this by at from or an not but have has had
+    they we you he she his her their our its my your them us him me who which what when where why how
+    will would should could can may might must do does did been being were am if so than then there
+    these those all any some no more most very just about into over after before because while also
+""".split())
+LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+class Corrections:
+    """Suggests the fix for lower-case words one edit away from a common English word."""
+
+    name = "corrections"
+
+    def __init__(self, *, min_length: int = 4, max_suggestions: int = 3, min_function_share: float = 0.15,
+                 keep: Iterable[str] = ()) -> None:
+        self.pattern = re.compile(CANDIDATE % min_length)
+        self.max_suggestions = max_suggestions
+        self.min_function_share = min_function_share
+        # English word frequencies from pyspellchecker; one edit away only: "obvious" errors,
+        # two edits away is a guess.
+        self.frequency = SpellChecker(distance=1).word_frequency.dictionary
+        self.keep = frozenset(w.lower() for w in keep)
+
+    def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:
+        found = [(m.start(), m.end(), m.group()) for m in self.pattern.finditer(ctx.text)]
+        if not found:
+            return
+        frequency = self.frequency
+        unknown = {w for _, _, w in found if w not in frequency and w not in self.keep}
+        if not unknown:
+            return
+        # English prose is thick with function words; a comment without them is another
+        # language (or not prose), and its "unknown" words are not errors.
+        words = [w.lower() for w in LETTERS.findall(ctx.text)]
+        if sum(w in FUNCTION_WORDS for w in words) < self.min_function_share * len(words):
+            return
+        suggestions = []
+        for start, end, word in found:
+            if word not in unknown:
+                continue
+            fix = self._fix(word)
+            if fix:
+                suggestions.append(Suggestion(start, end, word, fix))
+                if len(suggestions) == self.max_suggestions:
+                    break
+        if suggestions:
+            yield Verdict(suggestions=tuple(suggestions))
+
+    def _fix(self, word: str) -> str | None:
+        """The most frequent dictionary word one edit away (delete, swap, replace, insert), if any."""
+        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+        edits = {a + b[1:] for a, b in splits if b}
+        edits.update(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1)
+        edits.update(a + c + b[1:] for a, b in splits if b for c in ALPHABET)
+        edits.update(a + c + b for a, b in splits for c in ALPHABET)
+        frequency = self.frequency
+        known = [w for w in edits if w in frequency]
+        return max(known, key=frequency.__getitem__) if known else None

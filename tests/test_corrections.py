@@ -1,0 +1,60 @@
+"""The corrections policy: suggestions for obvious misspellings, never applied and never decisive."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.rules.corrections import Corrections
+
+
+@pytest.fixture(scope="module")
+def corrections() -> Corrections:
+    return Corrections(keep=["inshallah", "ahly"])
+
+
+def suggest(rule, ctx):
+    return [(s.text, s.suggestion) for v in rule(ctx) for s in v.suggestions]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The goverment should publish the budget.", [("goverment", "government")]),
+    ("Did the ministry recieve the funds?", [("recieve", "receive")]),
+    ("Prices of bread went up agian this week.", [("agian", "again")]),
+    ("The minister's speach was long and empty.", [("speach", "speech")]),
+])
+def test_obvious_misspellings_get_a_fix_pointing_at_the_original(corrections, make_ctx, text, expected):
+    ctx = make_ctx(text)
+    assert suggest(corrections, ctx) == expected
+    [verdict] = corrections(ctx)
+    for s in verdict.suggestions:
+        assert text[s.start:s.end] == s.text
+    assert verdict.reason is None
+
+
+@pytest.mark.parametrize("text", [
+    "Sisi met Netanyahu and Erdogan in Sharm El-Sheikh.",       # names and places
+    "Al Ahly beat Zamalek at Borg El Arab stadium.",
+    "ana 3ayez a2ool enta mesh fahem haga khales",             # Arabizi
+    "Le gouvernement ne comprend pas les gens ordinaires",     # another language
+    "Read it at www.ahramonline.org or write to info@ahram.org",
+    "inshallah the ahly fans get tickets",                     # the site's own vocabulary
+    "@mohamed_eg well said, #Egypt deserves better",
+    "A balanced report on the water talks with Ethiopia.",
+])
+def test_names_places_and_other_languages_are_not_errors(corrections, make_ctx, text):
+    assert suggest(corrections, make_ctx(text)) == []
+
+
+def test_at_most_the_configured_number_of_suggestions(make_ctx):
+    rule = Corrections(max_suggestions=2)
+    text = "The goverment did not recieve the criticsm about the budjet and the inflaton in the country."
+    assert len(suggest(rule, make_ctx(text))) == 2
+
+
+def test_suggestions_never_change_the_decision(moderator):
+    text = "The goverment should publish the budget."
+    decision = moderator.check(text)
+    assert decision.decision == "accept"
+    assert [s.to_dict() for s in decision.suggestions] == [
+        {"start": 4, "end": 13, "text": "goverment", "suggestion": "government"}]
+    assert decision.to_dict()["suggestions"][0]["suggestion"] == "government"
