@@ -44,8 +44,13 @@ class CorrectionsSettings(_Frozen):
     keep: list[str] = []
 
 
+class LanguageSettings(_Frozen):
+    action: Literal["accept", "review", "reject"] = "review"
+
+
 class RulesSettings(_Frozen):
     length: LengthSettings = LengthSettings()
+    language: LanguageSettings = LanguageSettings()
     abusive_language: WordListSettings = WordListSettings()
     identity_hate: WordListSettings = WordListSettings()
     corrections: CorrectionsSettings = CorrectionsSettings()

@@ -6,6 +6,7 @@ from ..decision import Rule
 from ..errors import ConfigError
 from ..settings import Settings
 from .corrections import Corrections
+from .language import Language, load_words
 from .length import Length
 from .wordlists import WordList, load_terms
 
@@ -30,6 +31,9 @@ def build_rules(settings: Settings, classifier: Rule | None = None) -> list[Rule
             max_chars=rules.length.max_chars, rule=policy["length"],
             too_long_message=message("too_long"), empty_message=message("empty"),
         ),
+        # Not a published rule: the site publishes English; other languages go to a moderator.
+        Language(rule="", message=message("unsupported_language"), words=load_words(),
+                 action=rules.language.action),
         # "We will not publish comments which contain rude or abusive language ..."
         WordList(
             code="abusive_language", policy="abuse", rule=policy["abuse"],
