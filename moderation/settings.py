@@ -44,6 +44,13 @@ class CorrectionsSettings(_Frozen):
     keep: list[str] = []
 
 
+class IncitementSettings(_Frozen):
+    """What a finding of each reason code of the incitement rule does."""
+
+    identity_hate: WordAction = "reject"
+    incitement: WordAction = "reject"
+
+
 class LanguageSettings(_Frozen):
     action: Literal["accept", "review", "reject"] = "review"
 
@@ -53,6 +60,7 @@ class RulesSettings(_Frozen):
     language: LanguageSettings = LanguageSettings()
     abusive_language: WordListSettings = WordListSettings()
     identity_hate: WordListSettings = WordListSettings()
+    incitement: IncitementSettings = IncitementSettings()
     corrections: CorrectionsSettings = CorrectionsSettings()
 
 

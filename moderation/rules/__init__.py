@@ -6,6 +6,7 @@ from ..decision import Rule
 from ..errors import ConfigError
 from ..settings import Settings
 from .corrections import Corrections
+from .incitement import Incitement
 from .language import Language, load_words
 from .length import Length
 from .wordlists import WordList, load_terms
@@ -45,6 +46,11 @@ def build_rules(settings: Settings, classifier: Rule | None = None) -> list[Rule
             code="identity_hate", policy="incitement", rule=policy["incitement"],
             message=message("identity_hate"), terms=load_terms("identity_hate"),
             actions=rules.identity_hate.model_dump(),
+        ),
+        # "... racial or religious incitement against any group of people, in Egypt or outside it."
+        Incitement(
+            rule=policy["incitement"], identity_hate_message=message("identity_hate"),
+            incitement_message=message("incitement"), actions=rules.incitement.model_dump(),
         ),
         # The trained model reads every comment for abuse, attacks, hate and threats.
         *([classifier] if classifier is not None else []),
