@@ -6,6 +6,7 @@ from ..decision import Rule
 from ..errors import ConfigError
 from ..settings import Settings
 from .corrections import Corrections
+from .defamation import Defamation
 from .incitement import Incitement
 from .language import Language, load_words
 from .length import Length
@@ -41,6 +42,9 @@ def build_rules(settings: Settings, classifier: Rule | None = None) -> list[Rule
             message=message("abusive_language"), terms=load_terms("abusive_language"),
             actions=rules.abusive_language.model_dump(),
         ),
+        # "... libelous statements, slander ..." and "... slander or fabrications directed against our
+        # reporters and contributing writers": a machine cannot judge truth, so a moderator does.
+        Defamation(rule=policy["abuse"], writers_rule=policy["writers"], message=message("defamation")),
         # "... racist remarks or any kind of racial or religious incitement against any group."
         WordList(
             code="identity_hate", policy="incitement", rule=policy["incitement"],
