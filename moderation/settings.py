@@ -44,6 +44,13 @@ class CorrectionsSettings(_Frozen):
     keep: list[str] = []
 
 
+class AttacksSettings(_Frozen):
+    """What an insult aimed at someone does, per reason code of the attacks rule."""
+
+    personal_attack: WordAction = "reject"
+    attack_on_writer: WordAction = "reject"
+
+
 class IncitementSettings(_Frozen):
     """What a finding of each reason code of the incitement rule does."""
 
@@ -61,6 +68,7 @@ class RulesSettings(_Frozen):
     abusive_language: WordListSettings = WordListSettings()
     identity_hate: WordListSettings = WordListSettings()
     incitement: IncitementSettings = IncitementSettings()
+    attacks: AttacksSettings = AttacksSettings()
     corrections: CorrectionsSettings = CorrectionsSettings()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..decision import Rule
 from ..errors import ConfigError
 from ..settings import Settings
+from .attacks import Attacks
 from .corrections import Corrections
 from .defamation import Defamation
 from .incitement import Incitement
@@ -41,6 +42,13 @@ def build_rules(settings: Settings, classifier: Rule | None = None) -> list[Rule
             code="abusive_language", policy="abuse", rule=policy["abuse"],
             message=message("abusive_language"), terms=load_terms("abusive_language"),
             actions=rules.abusive_language.model_dump(),
+        ),
+        # "... personal attacks against any person/s" and "... personal attacks, slander or
+        # fabrications directed against our reporters and contributing writers": insults and their target.
+        Attacks(
+            abuse_rule=policy["abuse"], writers_rule=policy["writers"],
+            personal_attack_message=message("personal_attack_target"),
+            attack_on_writer_message=message("attack_on_writer"), actions=rules.attacks.model_dump(),
         ),
         # "... libelous statements, slander ..." and "... slander or fabrications directed against our
         # reporters and contributing writers": a machine cannot judge truth, so a moderator does.

@@ -82,7 +82,7 @@ class WordList:
         found: list[tuple[int, int]] = []
         worst = len(self._actions)
         folded, skeleton = ctx.views.views()
-        marked = _mark_stretched(skeleton)  # same length as the skeleton: same offsets
+        marked = mark_stretched(skeleton)  # same length as the skeleton: same offsets
         # The skeleton undoes disguises; the folded view catches what those steps might have bent.
         scans = [(marked, skeleton)] + ([(folded.text, folded)] if folded.text != marked else [])
         for text, view in scans:
@@ -103,7 +103,7 @@ class WordList:
                                     spans=tuple(spans), score=None))
 
 
-def _mark_stretched(skeleton: View) -> str:
+def mark_stretched(skeleton: View) -> str:
     """The skeleton text with the second letter of each squeezed run marked: "fuuuuck" -> "fu<NUL>ck".
 
     The skeleton keeps two letters of a stretched run, the second covering the rest of the run,

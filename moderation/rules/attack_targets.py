@@ -1,0 +1,190 @@
+"""Who an insult in a comment is aimed at: another reader, a named person, the writer, or no one."""
+
+from __future__ import annotations
+
+import re
+
+from .attack_grammar import (
+    ADJECTIVES, BLOCKING, CLAUSE, ITEM, NOT_VOCATIVE, NOUN_END, PEOPLE, REPORTING, STOP, THINGS, THREATS, WRITERS,
+)
+from .attack_line import Line
+
+READER, PERSON, WRITER = "reader", "person", "writer"
+_QUOTES = frozenset('"“”«»')
+_QUOTED = re.compile('["“”«»]')
+_SENTENCE = frozenset('.!?:;"“”«»(-—')
+_PARTICLES = frozenset("el al abdel abd abu bin ibn de van".split())
+_RIGHT = {"writer": WRITER, "writer_is": WRITER, "writer_who": WRITER, "role": PERSON,
+          "like_you": READER, "you_are": READER}
+_PLURAL = ("are", "were", "are like", "were like")
+
+
+def aim(line: Line) -> list[tuple[str, tuple[int, int]]]:
+    """Each insult that has a target, in order: (target, skeleton range of the insult)."""
+    return _Targets(line).aim()
+
+
+class _Targets:
+    """Reads the words around each insult, the way a moderator would, for whom it names."""
+
+    def __init__(self, line: Line) -> None:
+        self.line, self.g, self.words, self.joined = line, line.g, line.words, line.joined
+        self.aimed: dict[int, str] = {}
+        self._to_writer: bool | None = None
+
+    def aim(self) -> list[tuple[str, tuple[int, int]]]:
+        words = self.words
+        quotes = [k for k, w in enumerate(words) if w in _QUOTES] if _QUOTED.search(self.joined) else []
+        for k in sorted(self.line.kinds):
+            if len(quotes) % 2 == 0 and sum(q < k for q in quotes) % 2:
+                continue  # quoted words are someone else's
+            target = self._target(k, self.line.kinds[k])
+            if target == READER and self._writer_addressed():
+                target = WRITER
+            if target:
+                self.aimed[k] = target
+        return [(t, self.line.item_spans[k]) for k, t in self.aimed.items()]
+
+    def _target(self, k: int, kind: int) -> str | None:
+        g, line, after = self.g, self.line, self.line.word(k + 1)
+        offsets = line.offsets
+        if kind == THREATS:  # "the writer should be hanged"; threats at others are the threat rule's
+            m = g.threat_lead.search(self.joined, offsets[max(0, k - 16)], offsets[k])
+            return WRITER if m and self._subject(line.index(m.start()) - 1, "be", kind) == WRITER else None
+        if kind == ADJECTIVES and after in ("of", "about", "on", "regarding", "when"):
+            return None  # "ignorant of the facts" is about knowledge
+        if k + 1 < len(self.words):
+            for key, pattern in g.right:
+                m = pattern.match(self.joined, offsets[k + 1])
+                if m and (key not in ("writer", "role") or self._pointed(k, key, line.index(m.end() - 1) + 1, m)):
+                    return _RIGHT[key]
+            if (kind in (PEOPLE, WRITERS) or after in g.figures) and self._name_start(k + 1, 1) is not None:
+                return PERSON  # "the clown Erdogan", "traitor Sisi"
+        if kind == WRITERS:
+            return WRITER
+        if kind != ADJECTIVES and not self._ends(k + 1, gerund=kind == PEOPLE):
+            return None  # "a dog lover", "this hack saves money"
+        if g.denial.search(self.joined, offsets[max(0, k - 8)], offsets[k]):
+            return None  # "I don't think you're an idiot", "not saying the writer is a hack"
+        for key, pattern, reach, cue in g.leads:
+            if cue is not None and cue.isdisjoint(self.words[max(0, k - reach):k]):
+                continue  # none of the words the pattern needs is near: skip the regex
+            m = pattern.search(self.joined, offsets[max(0, k - reach)], offsets[k])
+            target = m and self._lead(key, m, kind, after)
+            if target:
+                return target
+        return None
+
+    def _lead(self, key: str, m: re.Match[str], kind: int, after: str) -> str | None:
+        first = self.line.index(m.start())
+        named = kind != ADJECTIVES or after in self.g.addressed_words  # "you stupid people"
+        if key == "copula":
+            return self._subject(first - 1, m.group("cop"), kind)
+        if key in ("asked", "asked_writer"):
+            return READER if key == "asked" else WRITER
+        if key == "chain":
+            return self.aimed.get(first)
+        if key in ("vocative", "dismissal"):
+            return READER if named and self.line.word(first - 1) not in NOT_VOCATIVE else None
+        if key == "apposition":
+            return self._subject(first - 1, "is", kind) if kind != ADJECTIVES else None
+        # Pointing: "this clown", "these traitors"; "that" only opening a sentence.
+        if self.words[first] == "that" and first and self.line.word(first - 1) not in _SENTENCE:
+            return None
+        return PERSON if (kind == PEOPLE or (kind == ADJECTIVES and named)) else None
+
+    def _subject(self, j: int, copula: str, kind: int) -> str | None:
+        """Who the words ending at word j are, if they are a target the commenter speaks of."""
+        found = self._who(j, copula, kind) if j >= 0 else None
+        if found is None:
+            return None
+        target, first = found
+        before = self.line.word(first - 1)
+        at = first - 2 if before == "that" else first - 1
+        if self.line.word(at) in REPORTING and self.line.word(at - 1) not in ("i", "we"):
+            return None  # "the crowd chanted that the minister is a thief": someone else's words
+        return target
+
+    def _who(self, j: int, copula: str, kind: int) -> tuple[str, int] | None:
+        g, line, word = self.g, self.line, self.words[j]
+        lo, end = line.offsets[max(0, j - 8)], line.offsets[j + 1]
+        # The last word decides which subject patterns are worth running.
+        m = g.reader_subject.search(self.joined, lo, end) if word in g.reader_last or word[0] == "@" else None
+        if m:
+            return READER, line.index(m.start())
+        m = g.writer_subject.search(self.joined, lo, end) if word in g.writer_last else None
+        if m and self._opens(line.index(m.start()), bare=not (m["det"] or m["who"])):
+            return WRITER, line.index(m.start())
+        person = word in g.person_last or "of" in self.words[max(0, j - 3):j]
+        m = g.person_subject.search(self.joined, lo, end) if person else None
+        if m and (m["pronoun"] or self._opens(line.index(m.start()), bare=False)):
+            return (self._antecedent(j) if m["pronoun"] else PERSON), line.index(m.start())
+        first = self._name_start(j, -1, kind == THINGS) if copula not in _PLURAL else None  # "Zamalek are clowns"
+        return None if first is None else (PERSON, first)
+
+    def _name_start(self, j: int, step: int, known: bool = False) -> int | None:
+        """Where the person's name through word j starts (read backwards if step < 0, else forwards).
+
+        With known, one capitalised word is not enough: "Carrefour is a joke" is no person.
+        """
+        g, line, names, k = self.g, self.line, [], j
+        while 0 <= k < len(self.words) and len(names) < 4:
+            word = self.words[k]
+            capital = k not in line.kinds and line.capital(k)
+            if not (word in g.figures or capital or (names and word in _PARTICLES)):
+                break
+            names.append(self.words[k])
+            k += 1 if step > 0 else -1
+        if not names or any(n in g.not_persons or n in STOP for n in names):
+            return None
+        first = j if step > 0 else k + 1
+        before = line.word(first - 1)
+        if before in g.honorifics or (before == "." and line.word(first - 2) in g.honorifics):
+            return first
+        if before in BLOCKING or before in g.determiners or before in ("a", "an") or before.endswith("'s"):
+            return None
+        if any(n in g.figures for n in names):
+            return first
+        if any(line.shouted(n) for n in range(first, first + len(names))):
+            return None  # an acronym or shouting: no sign of a name
+        # A capital opening a sentence proves nothing: "Democracy is a joke".
+        return first if len(names) > 1 or (before and before not in _SENTENCE and not known) else None
+
+    def _antecedent(self, j: int) -> str:
+        """Whom "he" or "she" stands for: the writer if a writer word comes before any person word."""
+        for word in reversed(self.words[:j]):
+            if word in self.g.writer_nouns:
+                return WRITER
+            if word in self.g.roles or word in self.g.figures or word in self.g.person_words:
+                return PERSON
+        return PERSON
+
+    def _opens(self, k: int, bare: bool) -> bool:
+        """Whether a subject may start at word k: not the object of a preposition or possessive."""
+        before = self.line.word(k - 1)
+        if not before or before in _SENTENCE or not before[0].isalnum():
+            return True
+        return before in CLAUSE if bare else before not in BLOCKING and not before.endswith("'s")
+
+    def _pointed(self, k: int, key: str, next_word: int, m: re.Match[str]) -> bool:
+        """Whether "idiot writer", "clown president" at word k point at someone: "that idiot writer",
+        "an idiot of a writer", "Stupid journalist!"; "stupid politicians" in general are no one."""
+        if m.group().startswith("of ") or not self._ends(next_word):
+            return m.group().startswith("of ")
+        if self.g.determiner_before.search(self.joined, self.line.offsets[max(0, k - 16)], self.line.offsets[k]):
+            return True
+        opening = self.line.word(k - 1) in ("", *_SENTENCE)
+        return key == "writer" and opening and self.line.word(next_word) in ("", ".", "!", "?")
+
+    def _ends(self, k: int, gerund: bool = False) -> bool:
+        """Whether a noun phrase may end before word k ("a coward hiding" if gerund)."""
+        word = self.line.word(k)
+        return (not word or not word[0].isalnum() or word in NOUN_END or word == ITEM
+                or (gerund and word.endswith("ing")))
+
+    def _writer_addressed(self) -> bool:
+        """Whether the comment speaks to the writer ("Dear writer", "your article"): then "you" is the writer."""
+        if self._to_writer is None:
+            cue = not self.g.writer_cues.isdisjoint(self.words) or "@" in self.joined
+            self._to_writer = cue and self.g.writer_address.search(self.joined) is not None
+        return self._to_writer
