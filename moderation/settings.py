@@ -44,6 +44,13 @@ class CorrectionsSettings(_Frozen):
     keep: list[str] = []
 
 
+class ThreatSettings(_Frozen):
+    """Threats of violence: explicit (the speaker's own) and veiled (hints, calls on others)."""
+
+    explicit: WordAction = "reject"
+    veiled: WordAction = "review"
+
+
 class AttacksSettings(_Frozen):
     """What an insult aimed at someone does, per reason code of the attacks rule."""
 
@@ -66,6 +73,7 @@ class RulesSettings(_Frozen):
     length: LengthSettings = LengthSettings()
     language: LanguageSettings = LanguageSettings()
     abusive_language: WordListSettings = WordListSettings()
+    threats: ThreatSettings = ThreatSettings()
     identity_hate: WordListSettings = WordListSettings()
     incitement: IncitementSettings = IncitementSettings()
     attacks: AttacksSettings = AttacksSettings()

@@ -26,7 +26,7 @@ def test_model_reasons_use_thresholds_and_point_at_the_words(model_config):
     moderator = moderator_for(model_config(thresholds={"threat": {"reject": 0.5, "review": 0.3}}))
     text = "Mark my words, I will kill you"
     decision = moderator.check(text)
-    threat = [r for r in decision.reasons if r.code == "threat"]
+    threat = [r for r in decision.reasons if r.code == "threat" and r.source == "model"]
     assert threat and threat[0].source == "model" and threat[0].policy == "abuse"
     assert threat[0].action == ("reject" if threat[0].score >= 0.5 else "review")
     assert threat[0].spans

@@ -11,6 +11,7 @@ from .defamation import Defamation
 from .incitement import Incitement
 from .language import Language, load_words
 from .length import Length
+from .threats import Threats
 from .wordlists import WordList, load_terms
 
 
@@ -50,6 +51,8 @@ def build_rules(settings: Settings, classifier: Rule | None = None) -> list[Rule
             personal_attack_message=message("personal_attack_target"),
             attack_on_writer_message=message("attack_on_writer"), actions=rules.attacks.model_dump(),
         ),
+        # "... rude or abusive language ... against any person/s": threats of violence, explicit or veiled.
+        Threats(rule=policy["abuse"], message=message("threat"), **rules.threats.model_dump()),
         # "... libelous statements, slander ..." and "... slander or fabrications directed against our
         # reporters and contributing writers": a machine cannot judge truth, so a moderator does.
         Defamation(rule=policy["abuse"], writers_rule=policy["writers"], message=message("defamation")),
