@@ -451,3 +451,12 @@ def test_summary_script_runs_over_a_data_root():
                              "--data-root", str(DATA)], capture_output=True, text=True, check=True)
     assert "| kaggle-insults | train |" in result.stdout
     assert "| **all** | test |" in result.stdout
+
+
+def test_group_mentions_are_clean_and_never_the_sentences_the_template_test_checks():
+    from .test_group_templates import SENTENCES
+
+    found = list(load_source("group-mentions", Path("/nonexistent")))
+    assert len(found) > 1000
+    assert all(all(v == 0 for v in e.labels.values()) for e in found)
+    assert not {e.text.casefold() for e in found} & {s.casefold() for s in SENTENCES}

@@ -70,3 +70,15 @@ def test_neutral_sentence_about_a_group_is_not_flagged(rules, text: str) -> None
     ctx = CommentContext.build(text)
     found = [(v.reason.code, [s.text for s in v.reason.spans]) for rule in rules for v in rule(ctx) if v.reason]
     assert found == []
+
+
+def test_the_whole_service_publishes_every_template_sentence() -> None:
+    """Every rule and the served model together: neutral mentions of any group are accepted."""
+    from moderation import Moderator
+
+    from .conftest import CONFIG
+
+    moderator = Moderator.from_config(CONFIG)
+    held = [(d.decision, text, d.codes) for text, d in zip(SENTENCES, moderator.check_many(SENTENCES))
+            if d.decision != "accept"]
+    assert held == []

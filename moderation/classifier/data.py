@@ -31,12 +31,16 @@ _RANK = {"test": 0, "validation": 1, "train": 2}  # who keeps a text found in tw
 _SPACE = re.compile(r"\s+")
 
 
+# Sources made by the package itself rather than read from data_root.
+GENERATED = frozenset({"group-mentions"})
+
+
 def load_source(name: str, data_root: Path) -> Iterator[Example]:
     """Stream one corpus from `data_root` (the folder holding kaggle-insults/, olid/, ...)."""
     if name not in SOURCES:
         raise InputError("unknown_source", f"unknown source {name!r}; known: {', '.join(SOURCES)}")
     folder = Path(data_root) / name
-    if not folder.is_dir():
+    if name not in GENERATED and not folder.is_dir():
         raise InputError("missing_file", f"no folder {folder} for source {name!r}")
     return SOURCES[name](Path(data_root))
 

@@ -268,8 +268,36 @@ def jigsaw_toxic_samples(root: Path) -> Iterator[Example]:
 
 
 # arabic/ (L-HSAB, OSACT 2020/2022) is left for a separate issue: no licence, another language.
+# Neutral sentences about groups, so the model does not learn that naming a group is abuse
+# (identity terms are over-represented in the hateful rows of every corpus). These templates
+# are deliberately different from the ones tests/test_group_templates.py checks.
+_NEUTRAL = {
+    "plural": ["{} are part of our society", "{} and Egyptians share a long history",
+               "The report interviewed {} in Alexandria", "Millions of {} watched the final",
+               "{} voted in the elections last year", "The census counted {} in every governorate"],
+    "adjective": ["The {} community held a festival in Giza", "A {} doctor treated my father",
+                  "The museum has a {} art collection", "The article about {} culture was interesting",
+                  "A {} family opened a bakery on our street", "The {} delegation visited the new capital"],
+    "singular": ["My colleague is a {} and a great engineer", "Every {} I met in Aswan was kind",
+                 "The mayor, a {}, opened the school", "Being a {} is part of who I am"],
+}
+
+
+def group_mentions(root: Path) -> Iterator[Example]:
+    """Neutral mentions of every group term of the incitement rule's lexicon; nothing is read from root."""
+    from ..rules.incitement import load_data  # the same lexicon the rules use
+
+    for group in load_data("groups.yaml")["groups"]:
+        for form, templates in _NEUTRAL.items():
+            for term in group.get(form, ()):
+                for template in templates:
+                    text = template.format(term)
+                    yield Example(text[0].upper() + text[1:], CLEAN, "group-mentions", "train")
+
+
 SOURCES: Mapping[str, Loader] = MappingProxyType({
     "kaggle-insults": kaggle_insults,
+    "group-mentions": group_mentions,
     "olid": olid,
     "davidson2017": davidson2017,
     "gab-hate-corpus": gab_hate_corpus,
