@@ -14,6 +14,13 @@ from ..decision import CommentContext, Suggestion, Verdict
 # handles and hyphenated compounds are left alone too.
 CANDIDATE = r"(?<![\w@#/.'’-])[a-z]{%d,}(?![\w@/'’-]|\.\w)"
 ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+# British endings and their American forms: the dictionary is American, the site's readers often are not.
+BRITISH = tuple((re.compile(p), a) for p, a in (
+    (r"our(s|ed|ing|ite|ites|able|ably)?$", r"or\1"), (r"(?<=[^aeiou])re(s|d)?$", r"er\1"),
+    (r"is(e|es|ed|ing|ation|ations|er|ers)$", r"iz\1"), (r"ys(e|es|ed|ing)$", r"yz\1"),
+    (r"mme(s)?$", r"m\1"), (r"ence(s)?$", r"ense\1"), (r"ogue(s)?$", r"og\1"),
+    (r"ll(ed|ing|er|ers)$", r"l\1"), (r"yre(s)?$", r"ire\1"),
+))
 FUNCTION_WORDS = frozenset("""
     the of and to in is it that for on with as was are be this by at from or an not but have has had
     they we you he she his her their our its my your them us him me who which what when where why how
@@ -43,7 +50,8 @@ class Corrections:
         if not found:
             return
         frequency = self.frequency
-        unknown = {w for _, _, w in found if w not in frequency and w not in self.keep}
+        unknown = {w for _, _, w in found
+                   if w not in frequency and w not in self.keep and not self._british(w)}
         if not unknown:
             return
         # English prose is thick with function words; a comment without them is another
@@ -63,6 +71,11 @@ class Corrections:
         if suggestions:
             yield Verdict(suggestions=tuple(suggestions))
 
+    def _british(self, word: str) -> bool:
+        """A British spelling of a known word (colour, centre, programme, organisation) is no error."""
+        return any(pattern.search(word) and pattern.sub(american, word) in self.frequency
+                   for pattern, american in BRITISH)
+
     def _fix(self, word: str) -> str | None:
         """The most frequent dictionary word one edit away (delete, swap, replace, insert), if any."""
         splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
@@ -72,4 +85,5 @@ class Corrections:
         edits.update(a + c + b for a, b in splits for c in ALPHABET)
         frequency = self.frequency
         known = [w for w in edits if w in frequency]
-        return max(known, key=frequency.__getitem__) if known else None
+        # Ties broken by the word itself, so the same comment always gets the same suggestion.
+        return max(known, key=lambda w: (frequency[w], w)) if known else None
