@@ -115,6 +115,16 @@ class CommentContext:
         """A span of the original text."""
         return Span(start, end, self.text[start:end])
 
+    def spans(self, ranges: Iterable[tuple[int, int]]) -> tuple[Span, ...]:
+        """Spans of the original text, sorted, with overlapping or touching ranges merged."""
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(ranges):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return tuple(self.span(start, end) for start, end in merged)
+
 
 @dataclass(frozen=True)
 class Decision:

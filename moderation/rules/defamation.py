@@ -150,7 +150,7 @@ class Defamation:
             yield Verdict(reason=Reason(
                 code="defamation", policy=policy, action="review", source="rule", message=self.message,
                 rule=self.writers_rule if policy == "writers" else self.rule, score=None,
-                spans=tuple(ctx.span(a, b) for a, b in _merge(ranges))))
+                spans=ctx.spans(ranges)))
 
     def _judge(self, ctx: CommentContext, text: str, match: re.Match[str], s: int, e: int) -> tuple | None:
         """(policy, accusation range, accused range) when the match accuses someone, else None."""
@@ -238,13 +238,3 @@ class Defamation:
         return (word[0].isalpha() and word not in self._sets["not_names"] and word not in self._sets["gap_words"]
                 and not self._titles.intersection((word, *singular))
                 and ctx.text[ctx.views.skeleton.to_original(token.start(), token.start() + 1)[0]].isupper())
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted ranges with overlapping or touching ones merged."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(ranges):
-        if merged and start <= merged[-1][1]:
-            start, end = merged[-1][0], max(end, merged.pop()[1])
-        merged.append((start, end))
-    return merged

@@ -203,7 +203,7 @@ class Incitement:
         for code, pattern in self.patterns.items():
             found = list(self._find(code, pattern, skeleton))
             if found:
-                spans = tuple(ctx.span(start, end) for start, end in _merge(found))
+                spans = ctx.spans(found)
                 yield Verdict(reason=Reason(
                     code=code, policy="incitement", action=self.actions[code], source="rule",
                     message=self.messages[code], rule=self.rule, spans=spans, score=None,
@@ -235,14 +235,3 @@ class Incitement:
         if _QUOTE.search(before) and _QUOTE.search(text, start, finish):
             return bool(self.condemning.search(sentence) or self.reporting.search(sentence))
         return False
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted ranges with overlapping or touching ones merged."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(ranges):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged

@@ -104,7 +104,7 @@ class Threats:
                     worst = max(worst, SEVERITY[self.actions[pattern.tier]])
         if found:
             action = next(a for a in self.actions.values() if SEVERITY[a] == worst)
-            spans = tuple(ctx.span(start, end) for start, end in _merge(found))
+            spans = ctx.spans(found)
             yield Verdict(reason=Reason(code="threat", policy="abuse", action=action, source="rule",
                                         message=self.message, rule=self.rule, spans=spans, score=None))
 
@@ -269,14 +269,3 @@ def _phrases(listed: list, stretch: bool = False) -> str:
 def _render(node: dict) -> str:
     alternatives = [unit + _render(child) for unit, child in sorted(node.items()) if unit] + [""] * ("" in node)
     return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted ranges with overlapping or touching ones merged."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(ranges):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged

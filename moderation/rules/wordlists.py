@@ -97,7 +97,7 @@ class WordList:
                     worst = min(worst, group)
         if not found:
             return
-        spans = [ctx.span(start, end) for start, end in _merge(found)]
+        spans = list(ctx.spans(found))
         yield Verdict(reason=Reason(code=self.code, policy=self.policy, action=self._actions[worst],
                                     source="wordlist", message=self.message, rule=self.rule,
                                     spans=tuple(spans), score=None))
@@ -122,14 +122,3 @@ def mark_stretched(skeleton: View) -> str:
     for i in marked:
         chars[i] = STRETCHED
     return "".join(chars)
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted ranges with overlapping or touching ones merged."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(ranges):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
