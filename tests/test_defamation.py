@@ -16,6 +16,8 @@ from moderation.errors import ConfigError
 from moderation.rules import defamation
 from moderation.rules.defamation import Defamation, load_lexicon
 
+from .rule_helpers import run
+
 CASES = Path(__file__).parent / "cases" / "defamation.jsonl"
 ABUSE = "We will not publish comments which contain ... libelous statements, slander and personal attacks."
 WRITERS = "We will not publish personal attacks, slander or fabrications directed against our reporters."
@@ -25,17 +27,6 @@ MESSAGE = "Accusations of crimes or fabrication against a person are held for a 
 @pytest.fixture(scope="module")
 def rule() -> Defamation:
     return Defamation(rule=ABUSE, writers_rule=WRITERS, message=MESSAGE)
-
-
-def run(rule, text):
-    """The rule's verdicts, each span checked to index the original text."""
-    verdicts = list(rule(CommentContext.build(text)))
-    for verdict in verdicts:
-        assert verdict.reason.spans
-        for span in verdict.reason.spans:
-            assert 0 <= span.start < span.end <= len(text)
-            assert text[span.start:span.end] == span.text
-    return verdicts
 
 
 def found(rule, text):

@@ -14,6 +14,8 @@ from moderation.decision import CommentContext
 from moderation.errors import ConfigError
 from moderation.rules.incitement import Incitement
 
+from .rule_helpers import run
+
 CASES = Path(__file__).parent / "cases" / "incitement.jsonl"
 ACTIONS = {"identity_hate": "reject", "incitement": "reject"}
 POLICY = "No racist remarks or racial or religious incitement against any group of people."
@@ -27,17 +29,6 @@ def make_rule(actions=ACTIONS) -> Incitement:
 @pytest.fixture(scope="module")
 def rule() -> Incitement:
     return make_rule()
-
-
-def run(rule, text):
-    """The rule's verdicts, each span checked to index the original text."""
-    verdicts = list(rule(CommentContext.build(text)))
-    for verdict in verdicts:
-        assert verdict.reason.spans
-        for span in verdict.reason.spans:
-            assert 0 <= span.start < span.end <= len(text)
-            assert text[span.start:span.end] == span.text
-    return verdicts
 
 
 def load_cases() -> list:

@@ -90,11 +90,12 @@ class Threats:
         words = frozenset(_LETTERS.findall(_DOUBLE.sub(r"\1", text)))
         found: list[tuple[int, int]] = []
         worst = -1
-        marked = None
+        marked, marks = None, []
         for pattern in self.patterns:
             if pattern.anchors.isdisjoint(words) or (pattern.also and pattern.also.isdisjoint(words)):
                 continue
-            marked, marks = _marked(view, ctx.text) if marked is None else (marked, marks)
+            if marked is None:  # built once, only when some pattern's words are present
+                marked, marks = _marked(view, ctx.text)
             for match in _matches(pattern, marked):
                 # Back from the marked copy to the skeleton: a mark stands before the character after it.
                 start = match.start() - bisect_right(marks, match.start())
