@@ -109,3 +109,9 @@ def test_calibration_is_informative_when_rows_come_grouped_by_source():
     P = model.predict_proba(["you idiot", "a fair report", "what a moron", "sunny weather today"])
     assert P[0, 0] - P[1, 0] > 0.3
     assert P[2, 0] - P[3, 0] > 0.3
+
+
+def test_one_text_is_weighted_exactly_as_in_a_batch(features):
+    for text in ["you are an idiot, idiot", "", "a", "Ünïcödé 😀 words", "x" * 50]:
+        single, _ = features.transform_one(text)
+        assert np.allclose(single.toarray(), features.transform([text]).toarray())

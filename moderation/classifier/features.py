@@ -184,7 +184,17 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
     def transform_one(self, text: str) -> tuple[sparse.csr_matrix, tuple[Occurrences, Occurrences]]:
         """One text's weighted row and its occurrences, hashed once for both scoring and explaining."""
         words, chars = self.occurrences([text])
-        return self.weigh(self._matrix(words, chars, 1)), (words, chars)
+        # The same values as weigh(counts) without scipy's general COO-to-CSR path, which
+        # costs more than everything else for a single comment.
+        columns, counts = np.unique(np.concatenate([words.cols, chars.cols]), return_counts=True)
+        data = (1.0 + np.log(counts)) * self.idf_[columns]
+        for block in (columns < (1 << self.word_bits), columns >= (1 << self.word_bits)):
+            norm = np.sqrt(np.sum(data[block].astype(np.float64) ** 2))
+            if norm > 0:
+                data[block] /= norm
+        row = sparse.csr_matrix((data.astype(np.float32), columns, np.array([0, len(columns)])),
+                                shape=(1, self.n_columns))
+        return row, (words, chars)
 
     def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Sublinear TF times IDF, then each block (words, chars) scaled to unit length per row."""
