@@ -21,7 +21,7 @@ def test_check_rejects_disguised_abuse_with_spans_into_the_original(client):
     assert reason["policy"] == "abuse"
     assert "rude or abusive language" in reason["rule"]
     found = {s["text"] for s in reason["spans"]}
-    assert found == {"f*cking", "1d10t"}
+    assert found == {"f*cking"}  # "1d10t" is a mild word: judged by its target and the model, not alone
     for span in reason["spans"]:
         assert text[span["start"]:span["end"]] == span["text"]
 

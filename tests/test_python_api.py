@@ -21,7 +21,7 @@ def test_check_accepts_a_mapping_with_metadata(moderator):
     decision = moderator.check({"text": "You moron", "comment_id": "c7", "author_id": "a"})
     assert decision.comment_id == "c7"
     assert decision.decision in ("review", "reject")
-    assert "abusive_language" in decision.codes
+    assert "personal_attack" in decision.codes
 
 
 def test_check_refuses_unknown_fields(moderator):
