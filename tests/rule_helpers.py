@@ -14,3 +14,13 @@ def run(rule, text: str) -> list:
             assert 0 <= span.start < span.end <= len(text)
             assert text[span.start:span.end] == span.text
     return verdicts
+
+
+def load_cases(path) -> list:
+    """One pytest param per case line of a JSONL case file, with the line number as its id."""
+    import json
+
+    import pytest
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [pytest.param(json.loads(line), id=f"L{number}") for number, line in enumerate(lines, 1) if line.strip()]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -16,7 +15,7 @@ from moderation.errors import ConfigError
 from moderation.rules import defamation
 from moderation.rules.defamation import Defamation, load_lexicon
 
-from .rule_helpers import run
+from .rule_helpers import load_cases, run
 
 CASES = Path(__file__).parent / "cases" / "defamation.jsonl"
 ABUSE = "We will not publish comments which contain ... libelous statements, slander and personal attacks."
@@ -34,12 +33,7 @@ def found(rule, text):
     return {v.reason.policy: [s.text for s in v.reason.spans] for v in run(rule, text)}
 
 
-def load_cases() -> list:
-    lines = CASES.read_text(encoding="utf-8").splitlines()
-    return [pytest.param(json.loads(line), id=f"L{number}") for number, line in enumerate(lines, 1) if line.strip()]
-
-
-@pytest.mark.parametrize("case", load_cases())
+@pytest.mark.parametrize("case", load_cases(CASES))
 def test_case(rule, case):
     verdicts = run(rule, case["text"])
     expected = [(case["code"], case["action"], case["policy"])] if case["code"] else []
@@ -47,7 +41,7 @@ def test_case(rule, case):
 
 
 def test_case_file_has_enough_of_every_kind():
-    cases = [p.values[0] for p in load_cases()]
+    cases = [p.values[0] for p in load_cases(CASES)]
     assert all(c["kind"] in ("positive", "hard_negative", "criticism") for c in cases)
     assert all((c["code"] is None) == (c["kind"] != "positive") for c in cases)
     assert all(c["action"] == "review" for c in cases if c["code"])  # never reject, never accept

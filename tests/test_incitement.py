@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from moderation.decision import CommentContext
 from moderation.errors import ConfigError
 from moderation.rules.incitement import Incitement
 
-from .rule_helpers import run
+from .rule_helpers import load_cases, run
 
 CASES = Path(__file__).parent / "cases" / "incitement.jsonl"
 ACTIONS = {"identity_hate": "reject", "incitement": "reject"}
@@ -31,12 +30,7 @@ def rule() -> Incitement:
     return make_rule()
 
 
-def load_cases() -> list:
-    lines = CASES.read_text(encoding="utf-8").splitlines()
-    return [pytest.param(json.loads(line), id=f"L{number}") for number, line in enumerate(lines, 1) if line.strip()]
-
-
-@pytest.mark.parametrize("case", load_cases())
+@pytest.mark.parametrize("case", load_cases(CASES))
 def test_case(rule, case):
     verdicts = run(rule, case["text"])
     assert [(v.reason.code, v.reason.action) for v in verdicts] == (
@@ -44,7 +38,7 @@ def test_case(rule, case):
 
 
 def test_case_file_has_enough_of_every_kind():
-    cases = [p.values[0] for p in load_cases()]
+    cases = [p.values[0] for p in load_cases(CASES)]
     for code in ("identity_hate", "incitement"):
         positives = [c for c in cases if c["code"] == code]
         near = [c for c in cases if c["kind"] == "hard_negative" and code in c["note"]]

@@ -15,14 +15,11 @@ from moderation.decision import CommentContext
 from moderation.errors import ConfigError
 from moderation.rules.threats import Threats, load_patterns
 
+from .rule_helpers import load_cases
+
 CASES = Path(__file__).parent / "cases" / "threats.jsonl"
 RULE_TEXT = "We will not publish comments which contain rude or abusive language ..."
 MESSAGE = "Threats of violence are not published."
-
-
-def read_cases() -> list:
-    lines = CASES.read_text(encoding="utf-8").splitlines()
-    return [pytest.param(json.loads(line), id=f"line{number}") for number, line in enumerate(lines, 1) if line.strip()]
 
 
 def make_rule(**actions: str) -> Threats:
@@ -49,7 +46,7 @@ def action_and_spans(rule: Threats, text: str) -> tuple[str | None, list[str]]:
     return (found[0].reason.action, [s.text for s in found[0].reason.spans]) if found else (None, [])
 
 
-@pytest.mark.parametrize("case", read_cases())
+@pytest.mark.parametrize("case", load_cases(CASES))
 def test_case_file(threats, case):
     found = verdicts(threats, case["text"])
     assert [(v.reason.code, v.reason.action) for v in found] == (
