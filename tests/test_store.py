@@ -35,11 +35,12 @@ TRICKY_TEXT = (
 def test_upgrade_from_empty_then_again_changes_nothing(fresh_store):
     assert fresh_store.current_revision() is None
     fresh_store.upgrade()
-    assert fresh_store.current_revision() == head_revision() == "0001"
+    assert fresh_store.current_revision() == head_revision() == "0002"
     fresh_store.upgrade()
-    assert fresh_store.current_revision() == "0001"
+    assert fresh_store.current_revision() == "0002"
     tables = set(sa.inspect(fresh_store.engine).get_table_names())
-    assert {"comments", "decisions", "audit_log", "alembic_version"} <= tables
+    assert {"comments", "decisions", "audit_log", "review_items", "review_reasons", "moderators",
+            "outbox", "deliveries", "alembic_version"} <= tables
 
 
 def test_concurrent_upgrades_all_succeed(database_url):
@@ -59,7 +60,7 @@ def test_concurrent_upgrades_all_succeed(database_url):
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert errors == []
-    assert {s.current_revision() for s in stores} == {"0001"}
+    assert {s.current_revision() for s in stores} == {"0002"}
     [s.close() for s in stores]
 
 
@@ -70,7 +71,7 @@ def test_downgrade_to_base_and_up_again(store):
         command.downgrade(config, "base")
     assert set(sa.inspect(store.engine).get_table_names()) <= {"alembic_version"}
     store.upgrade()
-    assert store.current_revision() == "0001"
+    assert store.current_revision() == "0002"
 
 
 def test_migrated_schema_matches_tables_py(store):

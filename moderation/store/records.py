@@ -20,15 +20,19 @@ def iso_utc(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def comment_record(row: Mapping[str, Any], automatic: dict[str, Any] | None) -> dict[str, Any]:
+def comment_record(row: Mapping[str, Any], automatic: dict[str, Any] | None,
+                   moderation: dict[str, Any] | None = None) -> dict[str, Any]:
     """The record of one comment, as GET /v1/comments/<comment_id> returns it."""
     record = {name: row[name] for name in COMMENT_FIELDS}
     record["received_at"] = iso_utc(row["received_at"])
-    # The decision in force: the automatic one until a moderator's final decision
-    # (a later revision) overrides it.
-    record["decision"] = automatic["decision"] if automatic else None
+    # The decision in force: the latest moderator's once there is one, else the
+    # automatic one (``review`` while the comment waits in the queue).
+    if moderation is not None:
+        record["decision"] = moderation["decision"]
+    else:
+        record["decision"] = automatic["decision"] if automatic else None
     record["automatic"] = automatic
-    record["moderation"] = None
+    record["moderation"] = moderation
     return record
 
 

@@ -14,7 +14,7 @@ from ..errors import InputError, StoreError
 from . import migrate
 from .database import WRITE, create_engine, translated
 from .records import audit_entry, comment_record
-from .tables import audit_log, comments, decisions
+from .tables import audit_log, comments, decisions, review_items, review_reasons
 
 # The comment's id and metadata, with the bounds of their columns: SQLite ignores
 # VARCHAR lengths, so they are checked here to make both databases agree.
@@ -69,9 +69,12 @@ class Store:
         with translated("ping"), self._engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
 
-    def save(self, comment: Mapping[str, Any], decision: Mapping[str, Any]) -> tuple[dict, bool]:
+    def save(self, comment: Mapping[str, Any], decision: Mapping[str, Any],
+             priority: float = 0.0) -> tuple[dict, bool]:
         """Store a comment with its automatic decision, once; committed before returning.
 
+        A ``review`` decision also enters the review queue, in the same transaction,
+        with ``priority`` (higher is seen first when the queue is ordered by priority).
         Returns ``(record, created)``. A comment_id already stored returns its record
         unchanged with ``created`` False; with a different text, CommentConflict.
         """
@@ -79,7 +82,7 @@ class Store:
         _check_decision(decision)
         with translated("save"):
             try:
-                return self._insert(row, decision)
+                return self._insert(row, decision, priority)
             except exc.IntegrityError as err:
                 # Lost a race with a concurrent save of the same comment_id (PostgreSQL;
                 # SQLite serializes writers at BEGIN IMMEDIATE). The transaction is
@@ -89,7 +92,8 @@ class Store:
                     raise StoreError("the database refused the comment") from err
                 return _unchanged(existing, row), False
 
-    def _insert(self, row: dict[str, Any], decision: Mapping[str, Any]) -> tuple[dict, bool]:
+    def _insert(self, row: dict[str, Any], decision: Mapping[str, Any],
+                priority: float) -> tuple[dict, bool]:
         now = datetime.now(timezone.utc)
         model = decision.get("model") or {}
         with self._engine.connect().execution_options(**{WRITE: True}) as connection:
@@ -112,6 +116,8 @@ class Store:
                     "at": now, "actor": "system", "action": "decided",
                     "comment_id": row["comment_id"], "detail": _audit_detail(decision),
                 })
+                if decision["decision"] == "review":
+                    _enqueue(connection, pk, decision, priority, now)
                 record = _read(connection, row["comment_id"])
         return record, True
 
@@ -131,20 +137,50 @@ class Store:
             return [audit_entry(row) for row in connection.execute(query).mappings()]
 
 
+def _enqueue(connection: sa.Connection, comment_pk: int, decision: Mapping[str, Any],
+             priority: float, now: datetime) -> None:
+    item = connection.execute(review_items.insert(), {
+        "comment_pk": comment_pk, "status": "pending", "priority": float(priority),
+        "enqueued_at": now,
+    }).inserted_primary_key[0]
+    codes = sorted({reason["code"] for reason in decision.get("reasons") or ()
+                    if reason.get("action") == "review"} or {"review"})
+    connection.execute(review_reasons.insert(), [{"item_id": item, "code": code} for code in codes])
+
+
 # Built once: constructing the alias and join per call costs more than running it.
 _automatic = decisions.alias("automatic")
+_latest_moderation = (
+    sa.select(decisions.c.body)
+    .where(decisions.c.comment_pk == comments.c.id, decisions.c.kind == "moderator")
+    .order_by(decisions.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+RECORD_COLUMNS = (comments, _automatic.c.body.label("automatic"), _latest_moderation.label("moderation"))
 _RECORD_QUERY = (
-    sa.select(comments, _automatic.c.body.label("automatic"))
+    sa.select(*RECORD_COLUMNS)
     .outerjoin(_automatic, sa.and_(_automatic.c.comment_pk == comments.c.id,
                                    _automatic.c.kind == "automatic"))
     .where(comments.c.comment_id == sa.bindparam("comment_id"))
 )
 
 
+def record_query() -> sa.Select:
+    """Records with their decisions, for other repositories to filter and order."""
+    return sa.select(*RECORD_COLUMNS).outerjoin(
+        _automatic, sa.and_(_automatic.c.comment_pk == comments.c.id, _automatic.c.kind == "automatic"))
+
+
+def read_record(connection: sa.Connection, comment_id: str) -> dict | None:
+    """The record of a comment inside a caller's transaction."""
+    return _read(connection, comment_id)
+
+
 def _read(connection: sa.Connection, comment_id: str) -> dict | None:
     # One round trip: a record is read on every retry and every GET.
     found = connection.execute(_RECORD_QUERY, {"comment_id": comment_id}).mappings().first()
-    return None if found is None else comment_record(found, found["automatic"])
+    return None if found is None else comment_record(found, found["automatic"], found["moderation"])
 
 
 def _unchanged(existing: dict, row: Mapping[str, Any]) -> dict:

@@ -78,3 +78,76 @@ audit_log = sa.Table(
     sa.Column("detail", Json),
     sa.Index(None, "comment_id", "id"),
 )
+
+# One row per comment a moderator has to see: held for review (pending until
+# resolved). Kept apart from decisions so the queue scan never reads decision bodies.
+review_items = sa.Table(
+    "review_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("comment_pk", sa.Integer, sa.ForeignKey("comments.id"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    # Higher first: how close the comment's scores came to a reject threshold.
+    sa.Column("priority", sa.Float, nullable=False),
+    sa.Column("enqueued_at", Timestamp, nullable=False),
+    sa.Column("claimed_by", sa.String(ID_LENGTH)),
+    sa.Column("claim_expires_at", Timestamp),
+    sa.Column("resolved_at", Timestamp),
+    sa.CheckConstraint("status IN ('pending', 'resolved')", name="status"),
+    sa.UniqueConstraint("comment_pk"),
+    sa.Index(None, "status", "id"),
+    sa.Index(None, "status", "priority", "id"),
+)
+
+# The reason codes of a held comment, one row each, so the queue filters and counts by code.
+review_reasons = sa.Table(
+    "review_reasons",
+    metadata,
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("review_items.id"), nullable=False),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.PrimaryKeyConstraint("item_id", "code"),
+    sa.Index(None, "code", "item_id"),
+)
+
+moderators = sa.Table(
+    "moderators",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("password_hash", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("name"),
+)
+
+# Webhook deliveries to the site, written in the same transaction as the outcome they
+# announce: an outcome is never committed without its delivery, nor sent without it.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event", sa.String(64), nullable=False),
+    sa.Column("comment_id", sa.String(ID_LENGTH), nullable=False),
+    # The exact bytes that are signed and sent, kept so every retry sends the same body.
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", Timestamp, nullable=False),
+    # A sender's lease: other processes leave the row alone until it expires.
+    sa.Column("locked_until", Timestamp),
+    sa.Column("delivered_at", Timestamp),
+    sa.Column("last_error", sa.String(ID_LENGTH)),
+    sa.Index(None, "delivered_at", "next_attempt_at"),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("outbox_id", sa.Integer, sa.ForeignKey("outbox.id"), nullable=False),
+    sa.Column("attempted_at", Timestamp, nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("error", sa.String(ID_LENGTH)),
+    sa.Column("elapsed_ms", sa.Float, nullable=False),
+    sa.Index(None, "outbox_id", "id"),
+)
