@@ -118,6 +118,21 @@ class DatabaseSettings(_Frozen):
     url: str = "sqlite:///instance/moderation.sqlite3"
 
 
+class ReviewSettings(_Frozen):
+    # How long opening an item keeps it from other moderators.
+    claim_minutes: float = Field(5, gt=0, le=240)
+
+
+class WebhookSettings(_Frozen):
+    """Delivery of moderators' outcomes to MODERATION_WEBHOOK_URL."""
+
+    timeout_seconds: float = Field(5, gt=0, le=60)
+    # Retries wait 2, 4, 8... seconds, never more than this; deliveries are never dropped.
+    max_backoff_seconds: float = Field(3600, ge=1)
+    # How often a sender looks for due deliveries when nothing wakes it.
+    poll_seconds: float = Field(2, gt=0, le=60)
+
+
 class FileSettings(_Frozen):
     """The shape of config.yaml."""
 
@@ -127,6 +142,8 @@ class FileSettings(_Frozen):
     classifier: ClassifierSettings = ClassifierSettings()
     server: ServerSettings = ServerSettings()
     database: DatabaseSettings = DatabaseSettings()
+    review: ReviewSettings = ReviewSettings()
+    webhook: WebhookSettings = WebhookSettings()
 
     @field_validator("policies")
     @classmethod
@@ -145,6 +162,10 @@ class Settings(_Frozen):
     database_url: str
     site_tokens: tuple[str, ...] = ()
     moderator_tokens: tuple[str, ...] = ()
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    # Signs the moderators' session cookies; without it one is kept in the instance folder.
+    secret_key: str | None = None
 
     @property
     def policies(self) -> dict[str, Policy]:
@@ -191,7 +212,29 @@ def load_settings(path: str | os.PathLike[str] | None = None,
         database_url=resolve_sqlite_path(url, config_path.parent),
         site_tokens=_tokens(env, "MODERATION_SITE_TOKENS"),
         moderator_tokens=_tokens(env, "MODERATION_MODERATOR_TOKENS"),
+        **_webhook(env),
+        secret_key=_secret(env, "MODERATION_SECRET_KEY"),
     )
+
+
+def _webhook(env: Mapping[str, str]) -> dict[str, str | None]:
+    url = env.get("MODERATION_WEBHOOK_URL", "").strip() or None
+    secret = _secret(env, "MODERATION_WEBHOOK_SECRET")
+    if url is None:
+        return {"webhook_url": None, "webhook_secret": secret}
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError("MODERATION_WEBHOOK_URL", "must be an http:// or https:// URL")
+    if secret is None:
+        raise ConfigError("MODERATION_WEBHOOK_SECRET",
+                          "is required with MODERATION_WEBHOOK_URL: the site checks every delivery's signature")
+    return {"webhook_url": url, "webhook_secret": secret}
+
+
+def _secret(env: Mapping[str, str], key: str) -> str | None:
+    value = env.get(key, "").strip() or None
+    if value is not None and len(value) < MIN_TOKEN_LENGTH:
+        raise ConfigError(key, f"must be at least {MIN_TOKEN_LENGTH} characters")
+    return value
 
 
 def _find_config(path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
