@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 
 from flask import Flask
 
 from ..moderator import Moderator
 from ..settings import Settings, load_settings
 from ..store import Store
+from ..store.queue import ReviewQueue
 from . import auth, comments, errors, health
 from .services import Services
 
@@ -29,7 +31,9 @@ def create_app(config: Settings | str | os.PathLike[str] | None = None,
         if store.dialect == "sqlite":
             # The embedded database needs no setup step; PostgreSQL is migrated explicitly.
             store.upgrade()
-    app.extensions["moderation"] = Services(settings, Moderator(settings), store)
+    queue = ReviewQueue(store, webhook=settings.webhook_url is not None,
+                        claim_for=timedelta(minutes=settings.file.review.claim_minutes))
+    app.extensions["moderation"] = Services(settings, Moderator(settings), store, queue)
     if not settings.auth_enabled:
         log.warning("no MODERATION_SITE_TOKENS or MODERATION_MODERATOR_TOKENS: "
                     "the API is open to anyone who can reach it; serve on loopback only")

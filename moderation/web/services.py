@@ -9,6 +9,7 @@ from flask import current_app
 from ..moderator import Moderator
 from ..settings import Settings
 from ..store import Store
+from ..store.queue import ReviewQueue
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class Services:
     settings: Settings
     moderator: Moderator
     store: Store
+    queue: ReviewQueue
 
 
 def services() -> Services:
