@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from typing import Any, Iterable, Mapping, Sequence
 
+from .classifier.rule import Classifier
 from .classifier.serving import ClassifierStatus, classifier_rule
 from .decision import CommentContext, Decision, Rule
 from .engine import merge, run_rules
@@ -38,9 +40,20 @@ class Moderator:
         else:
             self.classifier = ClassifierStatus("disabled")
         self.rules: tuple[Rule, ...] = tuple(rules)
+        self._thresholds = next((rule.thresholds for rule in self.rules
+                                 if isinstance(rule, Classifier)), {})
         self.policy_version = settings.policy_version
         self._failure_message = settings.messages.get(
             "check_failed", "The comment is held for a moderator.")
+
+    def priority(self, decision: Decision | Mapping[str, Any]) -> float:
+        """How near a held comment came to rejection: its highest model score as a share of
+        that label's reject threshold (0 with no model). The review queue sees high ones first."""
+        scores = decision.scores if isinstance(decision, Decision) else decision.get("scores") or {}
+        shares = [float(scores[label]) / threshold.reject
+                  for label, threshold in self._thresholds.items()
+                  if label in scores and 0 < threshold.reject < math.inf]
+        return round(max(shares, default=0.0), 6)
 
     @classmethod
     def from_config(cls, path: str | os.PathLike[str] | None = None) -> "Moderator":

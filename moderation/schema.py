@@ -120,9 +120,60 @@ class RecordOut(BaseModel):
     received_at: str
     decision: Literal["accept", "review", "reject"] = Field(description="The decision in force.")
     automatic: DecisionOut
-    moderation: dict[str, Any] | None
+    moderation: "ModerationOut | None" = Field(description="The moderator's decision, if any.")
 
 
 class ErrorOut(BaseModel):
     error: str
     message: str
+
+
+NOTE_MAX = 2000
+
+
+class ResolveIn(BaseModel):
+    """A moderator's decision on a stored comment."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    decision: Literal["accept", "reject"]
+    reason: str = Field(min_length=1, max_length=64,
+                        description="A reason code of config.yaml's messages, e.g. personal_attack.")
+    note: str | None = Field(None, max_length=NOTE_MAX, description="For other moderators; never published.")
+    override: bool = Field(False, description="Required to change a decision a moderator already made.")
+
+    @field_validator("reason", "note")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _clean(value) if isinstance(value, str) else value
+
+
+class ModerationOut(BaseModel):
+    decision: Literal["accept", "reject"]
+    reason: str
+    note: str | None
+    moderator: str
+    decided_at: str
+
+
+class ClaimOut(BaseModel):
+    moderator: str
+    expires_at: str
+
+
+class ReviewOut(BaseModel):
+    status: Literal["pending", "resolved"]
+    priority: float = Field(description="Highest model score as a share of its reject threshold.")
+    enqueued_at: str
+    resolved_at: str | None
+    claim: ClaimOut | None
+
+
+class ItemOut(RecordOut):
+    review: ReviewOut | None = Field(description="Where the comment stands in the review queue; null if never held.")
+
+
+class QueueOut(BaseModel):
+    items: list[ItemOut]
+    next_cursor: str | None = Field(description="Pass as cursor= for the next page; null at the end.")
+    counts: dict[str, int] = Field(description="Pending items per reason code, over the whole queue.")

@@ -30,7 +30,8 @@ def submit() -> tuple[Response, int]:
     decision = svc.moderator.check(comment).to_dict()
     # Committed before the response: an acknowledged comment is never lost. A replay gets
     # the stored decision back; a reused comment_id with another text raises CommentConflict (409).
-    stored, created = svc.store.save(comment.model_dump(), decision)
+    stored, created = svc.store.save(comment.model_dump(), decision,
+                                     priority=svc.moderator.priority(decision))
     response = jsonify(stored["automatic"])
     response.headers["Location"] = url_for(".record", comment_id=comment.comment_id)
     return response, 201 if created else 200
