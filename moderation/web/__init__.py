@@ -12,7 +12,7 @@ from ..moderator import Moderator
 from ..settings import Settings, load_settings
 from ..store import Store
 from ..store.queue import ReviewQueue
-from . import auth, comments, errors, health
+from . import auth, comments, errors, health, review
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ def create_app(config: Settings | str | os.PathLike[str] | None = None,
     errors.register(app)
     auth.register(app)
     app.register_blueprint(comments.bp)
+    app.register_blueprint(review.bp)
     app.register_blueprint(health.bp)
     return app
 
