@@ -83,7 +83,7 @@ class Server(BaseApplication):
         return create_app(self.settings)
 
 
-def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
+def run(settings: Settings, *, host: str, port: int, workers: int, threads: int = 4) -> None:
     configure_logging()
     # Migrate once here, before workers start, so they never race to create the schema.
     store = Store(settings.database_url)
@@ -95,12 +95,19 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
         store.close()
     if not settings.auth_enabled:
         log.warning("no tokens configured: serving without authentication, on %s only", host)
-    log.info("serving on http://%s:%d with %d workers", host, port, workers)
-    Server(settings, {
+    log.info("serving on http://%s:%d with %d workers of %d threads", host, port, workers, threads)
+    Server(settings, gunicorn_options(host, port, workers, threads)).run()
+
+
+def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    """The gunicorn settings the service runs with (the HTTP benchmark serves its bare
+    Flask baseline with the very same)."""
+    return {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
+        # Threads overlap a request's database wait with another's decision.
         "worker_class": "gthread",
-        "threads": 4,
+        "threads": threads,
         "timeout": 30,
         "graceful_timeout": 10,
         "accesslog": None,
@@ -109,4 +116,4 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
         # Workers are recycled now and then so a slow leak can never take the service down.
         "max_requests": 20000,
         "max_requests_jitter": 2000,
-    }).run()
+    }
