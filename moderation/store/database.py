@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import json
 import os
@@ -93,7 +94,41 @@ def _sqlite_engine(url: URL) -> Engine:
         engine = sa.create_engine(url, json_serializer=_dumps)
     event.listen(engine, "connect", _on_sqlite_connect)
     event.listen(engine, "begin", _on_begin)
+    if not in_memory and not database.startswith("file:"):
+        _queue_writers(engine, Path(database).expanduser())
     return engine
+
+
+def _queue_writers(engine: Engine, database: Path) -> None:
+    # Writers of several processes wait for each other in the kernel (flock on a file
+    # beside the database) instead of in SQLite's busy handler, which polls with sleeps
+    # of up to 100 ms: a waiting writer starts the moment the last one has committed.
+    lock_path = str(database) + "-writelock"
+
+    def take(connection: sa.Connection) -> None:
+        if connection.get_execution_options().get(WRITE) and "write_lock" not in connection.info:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+            connection.info["write_lock"] = fd
+
+    def give_back(_dbapi_connection, record) -> None:
+        # On check-in, after the transaction has committed or rolled back.
+        fd = record.info.pop("write_lock", None)
+        if fd is not None:
+            os.close(fd)
+
+    def on_invalidate(dbapi_connection, record, _exception) -> None:
+        give_back(dbapi_connection, record)
+
+    # Before _on_begin's BEGIN IMMEDIATE, so the lock is held when SQLite's is asked for.
+    event.listen(engine, "begin", take, insert=True)
+    event.listen(engine, "checkin", give_back)
+    # A connection dropped after an error is not checked in; its lock must not outlive it.
+    event.listen(engine, "invalidate", on_invalidate)
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import exc
 
-from ..errors import InputError, StoreError
+from ..errors import InputError, StoreError, StoreUnavailable
 from . import migrate
 from .database import WRITE, create_engine, translated
+from .group_commit import GroupCommit, Pending
 from .records import audit_entry, comment_record
 from .tables import audit_log, comments, decisions, review_items, review_reasons
 
@@ -39,6 +40,7 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self._engine = create_engine(url)
+        self._group: GroupCommit[tuple] = GroupCommit(self._save_batch)
 
     @property
     def dialect(self) -> str:
@@ -80,9 +82,38 @@ class Store:
         """
         row = _comment_row(comment)
         _check_decision(decision)
+        return self._group.submit((row, decision, priority))
+
+    def _save_batch(self, batch: Sequence[Pending[tuple]]) -> None:
+        """Write concurrent saves in one transaction; one by one if that transaction fails."""
+        if len(batch) > 1:
+            try:
+                with translated("save"):
+                    outcomes = self._insert_many([pending.payload for pending in batch])
+            except StoreUnavailable as err:
+                # Nobody's row is stored; trying each again would only wait longer.
+                for pending in batch:
+                    pending.settle(error=err)
+                return
+            except StoreError:
+                # One row can spoil the batch (a comment_id raced in by another process);
+                # then each gets its own transaction, and its own outcome.
+                pass
+            else:
+                for pending, (value, error) in zip(batch, outcomes):
+                    pending.settle(value, error)
+                return
+        for pending in batch:
+            try:
+                pending.settle(self._save_one(*pending.payload))
+            except Exception as err:  # each caller gets its own error
+                pending.settle(error=err)
+
+    def _save_one(self, row: dict[str, Any], decision: Mapping[str, Any],
+                  priority: float) -> tuple[dict, bool]:
         with translated("save"):
             try:
-                return self._insert(row, decision, priority)
+                [(value, error)] = self._insert_many([(row, decision, priority)])
             except exc.IntegrityError as err:
                 # Lost a race with a concurrent save of the same comment_id (PostgreSQL;
                 # SQLite serializes writers at BEGIN IMMEDIATE). The transaction is
@@ -91,35 +122,21 @@ class Store:
                 if existing is None:
                     raise StoreError("the database refused the comment") from err
                 return _unchanged(existing, row), False
+        if error is not None:
+            raise error
+        return value
 
-    def _insert(self, row: dict[str, Any], decision: Mapping[str, Any],
-                priority: float) -> tuple[dict, bool]:
-        now = datetime.now(timezone.utc)
-        model = decision.get("model") or {}
+    def _insert_many(self, saves: Sequence[tuple]) -> list[tuple[Any, BaseException | None]]:
+        """Each save's (record, created) or its CommentConflict, in one transaction."""
+        outcomes: list[tuple[Any, BaseException | None]] = []
         with self._engine.connect().execution_options(**{WRITE: True}) as connection:
             with connection.begin():
-                # The common retry finds the row here and writes nothing.
-                existing = _read(connection, row["comment_id"])
-                if existing is not None:
-                    return _unchanged(existing, row), False
-                # Plain insert() with a parameter dict: the statement is built and
-                # compiled once, not per save (.values() would build it each time).
-                pk = connection.execute(
-                    comments.insert(), {**row, "received_at": now}
-                ).inserted_primary_key[0]
-                connection.execute(decisions.insert(), {
-                    "comment_pk": pk, "kind": "automatic", "decision": decision["decision"],
-                    "body": dict(decision), "policy_version": decision.get("policy_version"),
-                    "model_id": model.get("id"), "created_at": now,
-                })
-                connection.execute(audit_log.insert(), {
-                    "at": now, "actor": "system", "action": "decided",
-                    "comment_id": row["comment_id"], "detail": _audit_detail(decision),
-                })
-                if decision["decision"] == "review":
-                    _enqueue(connection, pk, decision, priority, now)
-                record = _read(connection, row["comment_id"])
-        return record, True
+                for row, decision, priority in saves:
+                    try:
+                        outcomes.append((_insert(connection, row, decision, priority), None))
+                    except CommentConflict as conflict:  # raised before it writes anything
+                        outcomes.append((None, conflict))
+        return outcomes
 
     def get(self, comment_id: str) -> dict | None:
         """The stored record of a comment, or None."""
@@ -135,6 +152,31 @@ class Store:
             query = query.where(audit_log.c.comment_id == comment_id)
         with translated("audit_log"), self._engine.connect() as connection:
             return [audit_entry(row) for row in connection.execute(query).mappings()]
+
+
+def _insert(connection: sa.Connection, row: dict[str, Any], decision: Mapping[str, Any],
+            priority: float) -> tuple[dict, bool]:
+    # The common retry finds the row here and writes nothing.
+    existing = _read(connection, row["comment_id"])
+    if existing is not None:
+        return _unchanged(existing, row), False
+    now = datetime.now(timezone.utc)
+    model = decision.get("model") or {}
+    # Plain insert() with a parameter dict: the statement is built and
+    # compiled once, not per save (.values() would build it each time).
+    pk = connection.execute(comments.insert(), {**row, "received_at": now}).inserted_primary_key[0]
+    connection.execute(decisions.insert(), {
+        "comment_pk": pk, "kind": "automatic", "decision": decision["decision"],
+        "body": dict(decision), "policy_version": decision.get("policy_version"),
+        "model_id": model.get("id"), "created_at": now,
+    })
+    connection.execute(audit_log.insert(), {
+        "at": now, "actor": "system", "action": "decided",
+        "comment_id": row["comment_id"], "detail": _audit_detail(decision),
+    })
+    if decision["decision"] == "review":
+        _enqueue(connection, pk, decision, priority, now)
+    return _read(connection, row["comment_id"]), True
 
 
 def _enqueue(connection: sa.Connection, comment_pk: int, decision: Mapping[str, Any],

@@ -1,0 +1,147 @@
+"""Group commit: concurrent saves share transactions, and each caller gets its own outcome."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from moderation.store import CommentConflict
+from moderation.store.group_commit import GroupCommit
+
+from .store_fixtures import count_rows, database_url, fresh_store, make_comment, postgres_database, store  # noqa: F401
+
+
+def until(condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.001)
+
+
+def test_a_lone_submission_is_written_at_once_in_its_own_batch():
+    batches = []
+
+    def write(batch):
+        batches.append([p.payload for p in batch])
+        for pending in batch:
+            pending.settle(pending.payload * 2)
+
+    group = GroupCommit(write)
+    assert group.submit(21) == 42
+    assert batches == [[21]]
+
+
+def test_submissions_that_arrive_during_a_write_share_the_next_batch():
+    release = threading.Event()
+    batches = []
+
+    def write(batch):
+        batches.append(sorted(p.payload for p in batch))
+        if batches == [[0]]:
+            release.wait(5)  # the first write is slow; the others queue behind it
+        for pending in batch:
+            pending.settle(pending.payload)
+
+    group = GroupCommit(write)
+    with ThreadPoolExecutor(6) as pool:
+        first = pool.submit(group.submit, 0)
+        until(lambda: batches)
+        rest = [pool.submit(group.submit, n) for n in range(1, 6)]
+        until(lambda: len(group._queue) == 5)  # all five wait for their turn
+        release.set()
+        assert first.result() == 0
+        assert [f.result() for f in rest] == [1, 2, 3, 4, 5]
+    assert batches == [[0], [1, 2, 3, 4, 5]]
+
+
+def test_batches_are_capped():
+    release = threading.Event()
+    sizes = []
+
+    def write(batch):
+        sizes.append(len(batch))
+        if len(sizes) == 1:
+            release.wait(5)
+        for pending in batch:
+            pending.settle(None)
+
+    group = GroupCommit(write, max_batch=3)
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(group.submit, 0)]
+        until(lambda: sizes)
+        futures += [pool.submit(group.submit, n) for n in range(7)]
+        until(lambda: len(group._queue) == 7)
+        release.set()
+        [f.result() for f in futures]
+    assert sizes == [1, 3, 3, 1]
+
+
+def test_each_caller_gets_its_own_error_and_a_failed_write_fails_all_it_held():
+    def write(batch):
+        for pending in batch:
+            if pending.payload == "bad":
+                pending.settle(error=ValueError("bad row"))
+            elif pending.payload == "boom":
+                raise OSError("disk gone")
+            else:
+                pending.settle("ok")
+
+    group = GroupCommit(write)
+    assert group.submit("good") == "ok"
+    with pytest.raises(ValueError, match="bad row"):
+        group.submit("bad")
+    with pytest.raises(OSError, match="disk gone"):
+        group.submit("boom")
+
+
+def test_concurrent_saves_with_a_conflict_in_the_batch_store_every_other_comment(store):
+    store.save(make_comment("taken", text="the original"), {"decision": "accept", "reasons": []})
+    barrier = threading.Barrier(10)
+
+    def save(n):
+        barrier.wait()
+        comment = make_comment("taken", text="a different text") if n == 0 else make_comment(f"c{n}")
+        try:
+            return store.save(comment, {"decision": "accept", "reasons": []})[1]
+        except CommentConflict:
+            return "conflict"
+
+    with ThreadPoolExecutor(10) as pool:
+        outcomes = list(pool.map(save, range(10)))
+    assert outcomes == ["conflict"] + [True] * 9
+    assert count_rows(store)["comments"] == 10
+    assert store.get("taken")["text"] == "the original"
+
+
+def test_sqlite_writers_of_several_processes_queue_on_a_lock_file_released_after_each_write(tmp_path):
+    import fcntl
+    import os
+
+    from moderation.store import Store
+    from moderation.store.database import WRITE
+
+    db = tmp_path / "m.sqlite3"
+    store = Store(f"sqlite:///{db}")
+    store.upgrade()
+    store.save(make_comment("first"), {"decision": "accept", "reasons": []})
+    lock = str(db) + "-writelock"
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        # Free between writes: another process could take it now.
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        # A connection thrown away mid-transaction gives the lock back too.
+        connection = store.engine.connect().execution_options(**{WRITE: True})
+        connection.begin()
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        connection.invalidate()
+        connection.close()
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+        store.close()
