@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import ConfigError
 from ..text import Normalized
 from .data import SOURCES, assign_splits, load_labeled_file, load_source, summarize
+from .artifacts import sha256_of
 from .labels import LABELS
+from .moderated import SOURCE as MODERATORS, load_export
 from .pipeline import UNKNOWN
 from .records import Example
 
@@ -35,11 +37,20 @@ class FileSpec(_Strict):
     split: str = "train"
 
 
+class ExportSpec(_Strict):
+    """A moderators' decisions file written by `moderation review export`."""
+
+    path: str
+    name: str = Field(MODERATORS, min_length=1)  # the source name in splits, metrics and reports
+    weight: float = Field(1.0, gt=0)
+
+
 class TrainingSpec(_Strict):
     seed: int = 13
     splits: dict[str, float] = {"validation": 0.1, "test": 0.1}
     sources: dict[str, SourceSpec]
     files: list[FileSpec] = []
+    moderator_exports: list[ExportSpec] = []
     params: dict[str, Any] = {}
     thresholds: dict[str, float] = {"reject_precision": 0.95, "review_precision": 0.70}
     explain_shares: list[float] = [0.5]
@@ -72,6 +83,8 @@ class Dataset:
     sources: np.ndarray
     splits: np.ndarray
     weights: np.ndarray
+    # Each moderators' export read: name, path, weight, sha256 and rows loaded (before de-duplication).
+    exports: list[dict[str, Any]] = field(default_factory=list)
 
     def rows(self, split: str) -> np.ndarray:
         return np.flatnonzero(self.splits == split)
@@ -84,7 +97,8 @@ class Dataset:
 
 
 def build_dataset(spec: TrainingSpec, data_root: Path, spec_dir: Path,
-                  extra_files: list[FileSpec] = (), progress: Callable[[str], None] = lambda _: None) -> Dataset:
+                  extra_files: list[FileSpec] = (), progress: Callable[[str], None] = lambda _: None,
+                  extra_exports: list[ExportSpec] = ()) -> Dataset:
     examples: list[Example] = []
     weight_of: dict[str, float] = {}
     for name, source in spec.sources.items():
@@ -93,13 +107,25 @@ def build_dataset(spec: TrainingSpec, data_root: Path, spec_dir: Path,
         examples.extend(found)
         weight_of[name] = source.weight
     for file in [*spec.files, *extra_files]:
-        path = Path(file.path) if Path(file.path).is_absolute() else spec_dir / file.path
+        path = _resolve(file.path, spec_dir)
         found = list(load_labeled_file(path, text_column=file.text_column, label_columns=file.labels,
                                        source=file.source, split=file.split))
         progress(f"loaded {path.name}: {len(found)} rows")
         examples.extend(found)
         if found:
             weight_of[found[0].source] = file.weight
+    exports = []
+    for export in [*spec.moderator_exports, *extra_exports]:
+        if export.name in spec.sources:
+            # One name, one weight: the corpus and the export would be counted as one source.
+            raise ConfigError("moderator_exports.name", f"{export.name!r} is a corpus in sources; choose another")
+        path = _resolve(export.path, spec_dir)
+        found = list(load_export(path, source=export.name))
+        progress(f"loaded {path.name} as {export.name}: {len(found)} rows")
+        examples.extend(found)
+        weight_of[export.name] = export.weight
+        exports.append({"name": export.name, "path": str(path), "weight": export.weight,
+                        "sha256": sha256_of(path), "rows": len(found)})
     examples = assign_splits(examples, seed=spec.seed, validation=spec.splits.get("validation", 0.1),
                              test=spec.splits.get("test", 0.1))
     progress(f"{len(examples)} examples after de-duplication and splitting")
@@ -111,7 +137,13 @@ def build_dataset(spec: TrainingSpec, data_root: Path, spec_dir: Path,
         sources=np.array([e.source for e in examples]),
         splits=np.array([e.split for e in examples]),
         weights=np.array([weight_of.get(e.source, 1.0) for e in examples]),
+        exports=exports,
     )
+
+
+def _resolve(path: str, spec_dir: Path) -> Path:
+    """Paths in a spec are relative to the spec file; absolute ones are kept."""
+    return Path(path) if Path(path).is_absolute() else spec_dir / path
 
 
 def source_weights(spec: TrainingSpec) -> Mapping[str, float]:

@@ -13,7 +13,7 @@ from ..errors import ModelError
 from ..text import Normalized
 from . import artifacts, metrics
 from .data import load_source
-from .dataset import Dataset, FileSpec, TrainingSpec, build_dataset, load_spec
+from .dataset import Dataset, ExportSpec, FileSpec, TrainingSpec, build_dataset, load_spec
 from .explain import evidence, row_of
 from .labels import LABELS
 from .pipeline import build_pipeline
@@ -23,15 +23,20 @@ Progress = Callable[[str], None]
 
 
 def train(spec_path: Path, data_root: Path, out_root: Path, *, model_id: str | None = None,
-          extra_files: list[FileSpec] = (), progress: Progress = lambda _: None) -> dict[str, Any]:
-    """Train, evaluate and write models/<model_id>/; returns the manifest. Never touches other models."""
+          extra_files: list[FileSpec] = (), extra_exports: list[ExportSpec] = (),
+          progress: Progress = lambda _: None) -> dict[str, Any]:
+    """Train, evaluate and write models/<model_id>/; returns the manifest. Never touches other models.
+
+    ``extra_files`` and ``extra_exports`` are used as if the spec listed them (the command
+    line's --moderator-export); the manifest records every export with its row count.
+    """
     started = time.monotonic()
     spec, raw_spec = load_spec(spec_path)
     model_id = model_id or "model-" + datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     model_dir = out_root / model_id
     if model_dir.exists():
         raise ModelError(f"{model_dir} exists; choose another --id")
-    data = build_dataset(spec, data_root, spec_path.parent, list(extra_files), progress)
+    data = build_dataset(spec, data_root, spec_path.parent, list(extra_files), progress, list(extra_exports))
 
     train_rows = data.rows("train")
     progress(f"fitting on {len(train_rows)} training rows")
@@ -59,6 +64,7 @@ def train(spec_path: Path, data_root: Path, out_root: Path, *, model_id: str | N
         "sources": {name: {split: cell["rows"] for split, cell in per_split.items()}
                     for name, per_split in data.summary().items()},
         "data_summary": data.summary(),
+        "moderator_exports": data.exports,
         "thresholds": thresholds,
         "metrics": scores | {"olid_abuse_macro_f1": olid},
         "explain_share": share,

@@ -30,37 +30,69 @@ def _label_columns(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="models", show_default=True,
               help="Where the new model directory is created.")
 @click.option("--id", "model_id", help="Name of the new model directory (default: model-<UTC time>).")
-def train(spec: Path, data_root: Path, out: Path, model_id: str | None) -> None:
+@click.option("--moderator-export", "export", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also train on moderators' decisions (a `moderation review export` file).")
+@click.option("--moderator-weight", type=click.FloatRange(min=0, min_open=True),
+              help="Sample weight of the moderators' decisions (default 1.0, as a spec source).")
+def train(spec: Path, data_root: Path, out: Path, model_id: str | None, export: Path | None,
+          moderator_weight: float | None) -> None:
     """Train a new model from the spec; never replaces an existing one."""
+    from ..classifier.dataset import ExportSpec
     from ..classifier.train import train as run
 
+    if moderator_weight is not None and export is None:
+        raise click.UsageError("--moderator-weight needs --moderator-export")
+    weight = 1.0 if moderator_weight is None else moderator_weight
+    exports = [] if export is None else [ExportSpec(path=str(export.resolve()), weight=weight)]
     try:
-        manifest = run(spec, data_root, out, model_id=model_id,
+        manifest = run(spec, data_root, out, model_id=model_id, extra_exports=exports,
                        progress=lambda message: click.echo(f"  {message}", err=True))
     except ModerationError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(json.dumps({"id": manifest["id"], "sha256": manifest["sha256"],
-                           "directory": str(out / manifest["id"]),
-                           "thresholds": manifest["thresholds"]}, indent=2))
+    summary = {"id": manifest["id"], "sha256": manifest["sha256"], "directory": str(out / manifest["id"]),
+               "thresholds": manifest["thresholds"]}
+    if manifest["moderator_exports"]:
+        summary["moderator_exports"] = manifest["moderator_exports"]
+    click.echo(json.dumps(summary, indent=2))
     click.echo(f"report: {out / manifest['id'] / 'report.md'}; serve it with: moderation promote "
                f"{out / manifest['id']}", err=True)
 
 
 @main.command()
 @click.option("--model", "model_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Labeled CSV, TSV or JSON Lines file.")
 @click.option("--text-column", default="text", show_default=True)
-@click.option("--label", "labels", multiple=True, required=True, metavar="LABEL=COLUMN",
-              help="Which column holds each label, e.g. --label abuse=toxic (repeatable).")
+@click.option("--label", "labels", multiple=True, metavar="LABEL=COLUMN",
+              help="With --data: which column holds each label, e.g. --label abuse=toxic (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl"]), help="Default: from the suffix.")
+@click.option("--moderator-export", "export", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Instead of --data: judge on moderators' decisions (a `moderation review export` file).")
+@click.option("--candidate", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="With --moderator-export: a new model to compare with --model.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for report.md and plots (default: evaluation-<model>-<data>).")
-def evaluate(model_dir: Path, data: Path, text_column: str, labels: tuple[str, ...], fmt: str | None,
-             out: Path | None) -> None:
-    """Score a model on labeled data: metrics per label and per source, with a report."""
+              help="Folder for report.md and plots (default: evaluation-<model>-<data>); with "
+                   "--moderator-export, for report.md and comparison.json (default: print only).")
+def evaluate(model_dir: Path, data: Path | None, text_column: str, labels: tuple[str, ...], fmt: str | None,
+             export: Path | None, candidate: Path | None, out: Path | None) -> None:
+    """Score a model on labeled data: metrics per label and per source, with a report.
+
+    With --moderator-export, judge the model (and a --candidate) on the moderators'
+    decisions instead: agreement, ROC AUC per label, and what each would have done.
+    """
     from ..classifier.evaluate import evaluate_file
 
+    if (data is None) == (export is None):
+        raise click.UsageError("give either --data FILE or --moderator-export FILE")
+    if export is not None:
+        if labels or fmt:
+            raise click.UsageError("--label and --format go with --data; an export has its labels")
+        _compare([model_dir, *([candidate] if candidate else [])], export, out)
+        return
+    if candidate is not None:
+        raise click.UsageError("--candidate compares models on --moderator-export")
+    if not labels:
+        raise click.UsageError("--data needs at least one --label LABEL=COLUMN")
     out = out or Path(f"evaluation-{model_dir.name}-{data.stem}")
     try:
         result = evaluate_file(model_dir, data, text_column=text_column, label_columns=_label_columns(labels),
@@ -77,6 +109,26 @@ def evaluate(model_dir: Path, data: Path, text_column: str, labels: tuple[str, .
 
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
+
+
+def _compare(model_dirs: list[Path], export: Path, out: Path | None) -> None:
+    from ..classifier.compare import compare, markdown
+
+    try:
+        result = compare(model_dirs, export)
+    except ModerationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = markdown(result)
+    click.echo(report)
+    if out is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "report.md").write_text(report, encoding="utf-8")
+            (out / "comparison.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n",
+                                                 encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write the report to {out}: {exc}") from exc
+        click.echo(f"report: {out / 'report.md'}", err=True)
 
 
 @main.command()
