@@ -34,8 +34,10 @@ def main(ctx: click.Context, config: str | None) -> None:
 @click.option("--host", help="Address to bind (default from config: 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default from config: 8000).")
 @click.option("--workers", type=click.IntRange(1, 64), help="gunicorn worker processes.")
+@click.option("--threads", type=click.IntRange(1, 64), help="Threads per worker.")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None,
+          threads: int | None) -> None:
     """Run the HTTP service under gunicorn."""
     from ..serve import run
 
@@ -47,7 +49,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
             f"refusing to listen on {host} without tokens: set MODERATION_SITE_TOKENS and "
             "MODERATION_MODERATOR_TOKENS, or bind to 127.0.0.1")
     try:
-        run(settings, host=host, port=port or server.port, workers=workers or server.workers)
+        run(settings, host=host, port=port or server.port, workers=workers or server.workers,
+            threads=threads or server.threads)
     except ModerationError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -121,3 +124,6 @@ def upgrade(ctx: click.Context) -> None:
 
 
 from . import model as _model  # noqa: E402  (registers train, evaluate, promote)
+from . import review as _review  # noqa: E402  (registers the review group)
+from . import moderators as _moderators  # noqa: E402  (registers the moderators group)
+from . import webhooks as _webhooks  # noqa: E402  (registers the webhooks group)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import sqlalchemy as sa
 
@@ -63,11 +63,14 @@ class Page:
 
 class ReviewQueue:
     def __init__(self, store: Store, *, webhook: bool = False,
-                 claim_for: timedelta = DEFAULT_CLAIM) -> None:
+                 claim_for: timedelta = DEFAULT_CLAIM,
+                 on_outcome: Callable[[], None] | None = None) -> None:
         self._engine = store.engine
         self._postgres = store.dialect == "postgresql"
         self._webhook = webhook
         self.claim_for = claim_for
+        # Called after an outcome for the site is committed (to wake the webhook sender).
+        self._on_outcome = on_outcome
 
     # -- reading ---------------------------------------------------------------
 
@@ -250,6 +253,8 @@ class ReviewQueue:
                     "body": json.dumps(record, ensure_ascii=False, separators=(",", ":")),
                     "created_at": now, "attempts": 0, "next_attempt_at": now,
                 })
+        if self._webhook and self._on_outcome is not None:
+            self._on_outcome()
         return record
 
     # -- internals -------------------------------------------------------------

@@ -12,7 +12,8 @@ from ..moderator import Moderator
 from ..settings import Settings, load_settings
 from ..store import Store
 from ..store.queue import ReviewQueue
-from . import auth, comments, errors, health, review
+from ..webhooks import Sender
+from . import auth, comments, errors, health, pages, review
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,15 @@ def create_app(config: Settings | str | os.PathLike[str] | None = None,
         if store.dialect == "sqlite":
             # The embedded database needs no setup step; PostgreSQL is migrated explicitly.
             store.upgrade()
-    queue = ReviewQueue(store, webhook=settings.webhook_url is not None,
-                        claim_for=timedelta(minutes=settings.file.review.claim_minutes))
-    app.extensions["moderation"] = Services(settings, Moderator(settings), store, queue)
+    sender = None
+    if settings.webhook_url is not None:
+        # Every app process sends; leases keep them from sending a delivery twice at once.
+        sender = Sender(store, settings)
+        sender.start()
+    queue = ReviewQueue(store, webhook=sender is not None,
+                        claim_for=timedelta(minutes=settings.file.review.claim_minutes),
+                        on_outcome=sender.wake if sender else None)
+    app.extensions["moderation"] = Services(settings, Moderator(settings), store, queue, sender)
     if not settings.auth_enabled:
         log.warning("no MODERATION_SITE_TOKENS or MODERATION_MODERATOR_TOKENS: "
                     "the API is open to anyone who can reach it; serve on loopback only")
@@ -42,6 +49,7 @@ def create_app(config: Settings | str | os.PathLike[str] | None = None,
     auth.register(app)
     app.register_blueprint(comments.bp)
     app.register_blueprint(review.bp)
+    pages.register(app)  # the moderators' HTML pages under /moderate, with their session cookie
     app.register_blueprint(health.bp)
     return app
 

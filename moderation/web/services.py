@@ -10,6 +10,7 @@ from ..moderator import Moderator
 from ..settings import Settings
 from ..store import Store
 from ..store.queue import ReviewQueue
+from ..webhooks import Sender
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Services:
     moderator: Moderator
     store: Store
     queue: ReviewQueue
+    sender: Sender | None = None
 
 
 def services() -> Services:
