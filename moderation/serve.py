@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -34,6 +37,9 @@ class JsonFormatter(logging.Formatter):
             line.update(parsed)
         else:
             line["message"] = message
+        request_id = getattr(record, "request_id", None)
+        if request_id is not None:
+            line["request_id"] = request_id
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)
@@ -44,8 +50,9 @@ LOGCONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "moderation.serve.JsonFormatter"}},
+    "filters": {"request_id": {"()": "moderation.web.request_id.RequestIdFilter"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
-                            "stream": "ext://sys.stderr"}},
+                            "filters": ["request_id"], "stream": "ext://sys.stderr"}},
     "root": {"level": "INFO", "handlers": ["stderr"]},
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
@@ -55,8 +62,11 @@ LOGCONFIG: dict[str, Any] = {
 
 
 def configure_logging(level: int = logging.INFO) -> None:
+    from .web.request_id import RequestIdFilter
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -95,8 +105,28 @@ def run(settings: Settings, *, host: str, port: int, workers: int, threads: int 
         store.close()
     if not settings.auth_enabled:
         log.warning("no tokens configured: serving without authentication, on %s only", host)
+    _metrics_folder()
     log.info("serving on http://%s:%d with %d workers of %d threads", host, port, workers, threads)
     Server(settings, gunicorn_options(host, port, workers, threads)).run()
+
+
+def _metrics_folder() -> None:
+    # Workers keep their counters in files here so /metrics sums every process. It must be
+    # set before the workers import prometheus_client, and empty: old files would be summed.
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+    else:
+        folder = tempfile.mkdtemp(prefix="moderation-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+
+
+def _worker_exit(_server, worker) -> None:
+    # A dead worker's live gauges must not be summed any longer; its counters stay.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
@@ -116,4 +146,5 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         # Workers are recycled now and then so a slow leak can never take the service down.
         "max_requests": 20000,
         "max_requests_jitter": 2000,
+        "child_exit": _worker_exit,
     }

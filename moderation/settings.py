@@ -119,6 +119,30 @@ class DatabaseSettings(_Frozen):
     url: str = "sqlite:///instance/moderation.sqlite3"
 
 
+def _rate(value: str) -> str:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError("must be a rate such as '100 per second' or '6000/minute'") from None
+    return value
+
+
+class LimitsSettings(_Frozen):
+    """Requests allowed per token of each role ("anonymous": per address, without a valid token)."""
+
+    site: str = "3000 per second"
+    moderator: str = "50 per second"
+    operator: str = "10 per second"
+    anonymous: str = "20 per second"
+
+    @field_validator("site", "moderator", "operator", "anonymous")
+    @classmethod
+    def _valid(cls, value: str) -> str:
+        return _rate(value)
+
+
 class ReviewSettings(_Frozen):
     # How long opening an item keeps it from other moderators.
     claim_minutes: float = Field(5, gt=0, le=240)
@@ -145,6 +169,7 @@ class FileSettings(_Frozen):
     database: DatabaseSettings = DatabaseSettings()
     review: ReviewSettings = ReviewSettings()
     webhook: WebhookSettings = WebhookSettings()
+    limits: LimitsSettings = LimitsSettings()
 
     @field_validator("policies")
     @classmethod
@@ -163,6 +188,9 @@ class Settings(_Frozen):
     database_url: str
     site_tokens: tuple[str, ...] = ()
     moderator_tokens: tuple[str, ...] = ()
+    operator_tokens: tuple[str, ...] = ()
+    # Where rate-limit counters live: None is in memory, per process; redis://... is shared.
+    ratelimit_storage: str | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
     # Signs the moderators' session cookies; without it one is kept in the instance folder.
@@ -184,7 +212,7 @@ class Settings(_Frozen):
 
     @property
     def auth_enabled(self) -> bool:
-        return bool(self.site_tokens or self.moderator_tokens)
+        return bool(self.site_tokens or self.moderator_tokens or self.operator_tokens)
 
     @property
     def policy_version(self) -> str:
@@ -213,6 +241,8 @@ def load_settings(path: str | os.PathLike[str] | None = None,
         database_url=resolve_sqlite_path(url, config_path.parent),
         site_tokens=_tokens(env, "MODERATION_SITE_TOKENS"),
         moderator_tokens=_tokens(env, "MODERATION_MODERATOR_TOKENS"),
+        operator_tokens=_tokens(env, "MODERATION_OPERATOR_TOKENS"),
+        ratelimit_storage=_storage(env),
         **_webhook(env),
         secret_key=_secret(env, "MODERATION_SECRET_KEY"),
     )
@@ -229,6 +259,13 @@ def _webhook(env: Mapping[str, str]) -> dict[str, str | None]:
         raise ConfigError("MODERATION_WEBHOOK_SECRET",
                           "is required with MODERATION_WEBHOOK_URL: the site checks every delivery's signature")
     return {"webhook_url": url, "webhook_secret": secret}
+
+
+def _storage(env: Mapping[str, str]) -> str | None:
+    url = env.get("MODERATION_RATELIMIT_STORAGE", "").strip() or None
+    if url is not None and not url.startswith(("memory://", "redis://", "rediss://", "redis+sentinel://")):
+        raise ConfigError("MODERATION_RATELIMIT_STORAGE", "must be memory:// or a redis:// URL")
+    return url
 
 
 def _secret(env: Mapping[str, str], key: str) -> str | None:

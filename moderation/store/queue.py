@@ -110,6 +110,12 @@ class ReviewQueue:
         with translated("review.counts"), self._engine.connect() as connection:
             return {code: count for code, count in connection.execute(query)}
 
+    def pending_total(self) -> int:
+        """How many comments wait for a moderator."""
+        query = sa.select(sa.func.count()).select_from(review_items).where(review_items.c.status == "pending")
+        with translated("review.pending_total"), self._engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
     def item(self, comment_id: str) -> dict | None:
         """One comment as a queue item (pending or not), or None if unknown."""
         query = _with_item(record_query()).where(comments.c.comment_id == comment_id)

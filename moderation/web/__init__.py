@@ -13,7 +13,7 @@ from ..settings import Settings, load_settings
 from ..store import Store
 from ..store.queue import ReviewQueue
 from ..webhooks import Sender
-from . import auth, comments, errors, health, pages, review
+from . import auth, comments, errors, health, limits, metrics, pages, request_id, review
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,11 @@ def create_app(config: Settings | str | os.PathLike[str] | None = None,
         log.warning("no MODERATION_SITE_TOKENS or MODERATION_MODERATOR_TOKENS: "
                     "the API is open to anyone who can reach it; serve on loopback only")
 
+    request_id.register(app)
     errors.register(app)
     auth.register(app)
+    metrics.register(app)
+    limits.register(app)
     app.register_blueprint(comments.bp)
     app.register_blueprint(review.bp)
     pages.register(app)  # the moderators' HTML pages under /moderate, with their session cookie

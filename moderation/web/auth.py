@@ -12,12 +12,23 @@ from .errors import ApiError
 
 F = TypeVar("F", bound=Callable)
 
-ROLES = ("site", "moderator")
+ROLES = ("site", "moderator", "operator")
 
 
 def register(app: Flask) -> None:
     settings = app.extensions["moderation"].settings
-    app.config["MODERATION_TOKENS"] = {"site": settings.site_tokens, "moderator": settings.moderator_tokens}
+    app.config["MODERATION_TOKENS"] = {"site": settings.site_tokens, "moderator": settings.moderator_tokens,
+                                       "operator": settings.operator_tokens}
+
+
+def role_of_request() -> tuple[str | None, str]:
+    """The role of the request's bearer token (None if missing or unknown), and the token."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None, ""
+    return _role_of(token), token
 
 
 def _role_of(token: str) -> str | None:
@@ -40,9 +51,7 @@ def require(*roles: str) -> Callable[[F], F]:
             if not any(tokens.values()):
                 g.role = None
                 return view(*args, **kwargs)
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            role = _role_of(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+            role, _ = role_of_request()
             if role is None:
                 raise ApiError(401, "unauthorized", "a valid bearer token is required",
                                {"WWW-Authenticate": 'Bearer realm="moderation"'})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, jsonify, url_for
 
 from ..schema import parse_comment
+from . import metrics
 from .services import services
 from .auth import require
 from .body import json_object
@@ -18,7 +21,10 @@ bp = Blueprint("comments", __name__, url_prefix="/v1")
 def check() -> Response:
     """Decide one comment; nothing is stored."""
     comment = parse_comment(json_object())
-    return jsonify(services().moderator.check(comment).to_dict())
+    started = time.perf_counter()
+    decision = services().moderator.check(comment).to_dict()
+    metrics.observe_decision("check", decision, time.perf_counter() - started)
+    return jsonify(decision)
 
 
 @bp.post("/comments")
@@ -27,7 +33,9 @@ def submit() -> tuple[Response, int]:
     """Decide and store a comment; a repeat of a stored comment_id returns the stored decision."""
     comment = parse_comment(json_object(), require_id=True)
     svc = services()
+    started = time.perf_counter()
     decision = svc.moderator.check(comment).to_dict()
+    metrics.observe_decision("comments", decision, time.perf_counter() - started)
     # Committed before the response: an acknowledged comment is never lost. A replay gets
     # the stored decision back; a reused comment_id with another text raises CommentConflict (409).
     stored, created = svc.store.save(comment.model_dump(), decision,

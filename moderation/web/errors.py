@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, g, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..errors import InputError, StoreError, StoreUnavailable
@@ -66,7 +66,12 @@ def register(app: Flask) -> None:
             405: "method not allowed on this resource",
             413: f"request body over {app.config['MAX_CONTENT_LENGTH']} bytes",
         }
-        response = error_response(status, _snake(exc.name), messages.get(status, exc.name))
+        headers = {}
+        if status == 429:
+            retry = g.get("retry_after", 1)
+            messages[429] = f"too many requests for this token; retry in {retry} s"
+            headers["Retry-After"] = str(retry)
+        response = error_response(status, _snake(exc.name), messages.get(status, exc.name), headers)
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response
