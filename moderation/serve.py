@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -120,6 +122,8 @@ def _metrics_folder() -> None:
     else:
         folder = tempfile.mkdtemp(prefix="moderation-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        # Ours to remove when the server stops (workers leave before the master does).
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def _worker_exit(_server, worker) -> None:
@@ -147,4 +151,13 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         "max_requests": 20000,
         "max_requests_jitter": 2000,
         "child_exit": _worker_exit,
+        # gunicorn's control socket lives at one path per user: several servers on one
+        # machine (blue/green, tests) would take it from each other and delete it.
+        **({"control_socket_disable": True} if _has_setting("control_socket_disable") else {}),
     }
+
+
+def _has_setting(name: str) -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(setting.name == name for setting in KNOWN_SETTINGS)

@@ -128,14 +128,18 @@ class Store:
 
     def _insert_many(self, saves: Sequence[tuple]) -> list[tuple[Any, BaseException | None]]:
         """Each save's (record, created) or its CommentConflict, in one transaction."""
-        outcomes: list[tuple[Any, BaseException | None]] = []
+        outcomes: list[tuple[Any, BaseException | None]] = [(None, None)] * len(saves)
+        # In comment_id order: two processes' batches that share ids then wait for each
+        # other in the same order, and cannot deadlock (the loser would answer 503).
+        order = sorted(range(len(saves)), key=lambda i: saves[i][0]["comment_id"])
         with self._engine.connect().execution_options(**{WRITE: True}) as connection:
             with connection.begin():
-                for row, decision, priority in saves:
+                for i in order:
+                    row, decision, priority = saves[i]
                     try:
-                        outcomes.append((_insert(connection, row, decision, priority), None))
+                        outcomes[i] = (_insert(connection, row, decision, priority), None)
                     except CommentConflict as conflict:  # raised before it writes anything
-                        outcomes.append((None, conflict))
+                        outcomes[i] = (None, conflict)
         return outcomes
 
     def get(self, comment_id: str) -> dict | None:
