@@ -129,3 +129,8 @@ def model_config(tmp_path: Path, tiny_model: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "faults: runs the real service and breaks it under load (tests/test_faults.py)")

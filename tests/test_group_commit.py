@@ -188,3 +188,26 @@ def test_batches_of_two_processes_sharing_ids_in_opposite_order_do_not_deadlock(
     assert errors == []
     created = sorted(created for key in (1, 2) for created, _ in outcomes[key])
     assert created == [False, False, True, True]
+
+
+def test_a_write_lock_that_cannot_be_taken_is_unavailable_not_a_crash(tmp_path, monkeypatch):
+    import os
+
+    from moderation.errors import StoreUnavailable
+    from moderation.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    store.upgrade()
+    real_open = os.open
+
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith("-writelock"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(StoreUnavailable):
+        store.save(make_comment("x"), {"decision": "accept", "reasons": []})
+    monkeypatch.undo()
+    assert store.save(make_comment("x"), {"decision": "accept", "reasons": []})[1] is True
+    store.close()

@@ -20,6 +20,8 @@ from ..errors import StoreError, StoreUnavailable
 
 BUSY_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT_S = 5
+# PostgreSQL's SQLSTATE for a write refused because the session is read-only.
+READ_ONLY_SQL_TRANSACTION = "25006"
 
 # Execution option a Connection carries when its transaction will write; on SQLite
 # it turns BEGIN into BEGIN IMMEDIATE (see _on_begin).
@@ -55,12 +57,23 @@ def create_engine(url: str) -> Engine:
             engine = sa.create_engine(
                 parsed, pool_pre_ping=True, connect_args=connect_args, json_serializer=_dumps,
             )
+            event.listen(engine, "handle_error", _drop_read_only_session)
         else:
             engine = sa.create_engine(parsed, json_serializer=_dumps)
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as err:
         raise StoreError("the database URL names an unsupported database or driver") from err
     _forget_after_fork(engine)
     return engine
+
+
+def _drop_read_only_session(context: sa.engine.ExceptionContext) -> None:
+    # A session opened while the database was read-only (default_transaction_read_only
+    # set by an operator, or a standby) stays read-only once the database is writable
+    # again, and pre-ping cannot tell. Dropping the connection that failed a write makes
+    # the pool open a new session, so writes resume by themselves.
+    if getattr(context.original_exception, "sqlstate", None) == READ_ONLY_SQL_TRANSACTION:
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = False  # the others are dropped when they fail
 
 
 def _forget_after_fork(engine: Engine) -> None:
@@ -107,7 +120,11 @@ def _queue_writers(engine: Engine, database: Path) -> None:
 
     def take(connection: sa.Connection) -> None:
         if connection.get_execution_options().get(WRITE) and "write_lock" not in connection.info:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as err:
+                # A read-only or full folder: the write cannot happen now; the client retries.
+                raise StoreUnavailable("cannot take the database's write lock") from err
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
             except BaseException:
@@ -167,5 +184,9 @@ def translated(action: str) -> Iterator[None]:
         yield
     except (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError) as err:
         raise StoreUnavailable(f"the database is unavailable ({action})") from err
+    except exc.DBAPIError as err:
+        if err.connection_invalidated:  # a disconnect, or a read-only session dropped
+            raise StoreUnavailable(f"the database is unavailable ({action})") from err
+        raise StoreError(f"the database refused the operation ({action})") from err
     except exc.SQLAlchemyError as err:
         raise StoreError(f"the database refused the operation ({action})") from err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Response, jsonify
 
 from ..errors import StoreError
@@ -34,10 +36,18 @@ def readyz() -> tuple[Response, int]:
         "status": "ready" if ready else "not_ready",
         "database": database,
         "schema": schema,
-        "classifier": classifier.to_dict(),
+        "classifier": _public(classifier.to_dict(), svc.settings.model_dir),
         "policy_version": svc.moderator.policy_version,
     }
     return jsonify(body), 200 if ready else 503
+
+
+def _public(status: dict, model_dir: Path | None) -> dict:
+    # The cause names the model file by its full path, for the operator's log; /readyz
+    # answers anyone, so it names the model directory only, not where it sits on the host.
+    if status["cause"] and model_dir is not None:
+        status["cause"] = status["cause"].replace(str(model_dir), model_dir.name)
+    return status
 
 
 @bp.get("/openapi.json")
