@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -22,13 +23,49 @@ def _clean(value: str) -> str:
     return value
 
 
-class CommentIn(BaseModel):
-    """A comment as the site sends it."""
+def storable(value: str) -> bool:
+    """Whether a string can be stored: an id that cannot was never stored, and PostgreSQL
+    refuses even to look it up (NUL), which must not surface as a database failure."""
+    try:
+        _clean(value)
+    except ValueError:
+        return False
+    return True
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+# The characters _clean refuses, stated in the document too (a JSON Schema pattern can say
+# "no NUL"; lone surrogates it cannot, so only the descriptions name them).
+NO_NUL = "^[^\\u0000]*$"
+
+# X-Moderator: 1 to 255 characters, no control characters and no space at either end (the
+# name is shown in pages and written to logs). One pattern for the check and the document,
+# written so that Python and ECMA-262 regular expressions read it alike.
+MODERATOR_NAME = "^[^\\x00-\\x20\\x7f](?:[^\\x00-\\x1f\\x7f]{0,253}[^\\x00-\\x20\\x7f])?$"
+
+# What a comment_id can hold and still be read back at /v1/comments/<comment_id>: the router
+# merges a leading "/" into the slash before it, and its path matching stops at a line feed.
+COMMENT_ID = "^[^/\\u0000\\n][^\\u0000\\n]*$"
+_COMMENT_ID = re.compile(COMMENT_ID)
+
+
+def _document_clean(schema: dict[str, Any]) -> None:
+    """Give every free string of a request model's JSON schema the NUL pattern."""
+    for prop in schema.get("properties", {}).values():
+        kinds = [prop, *prop.get("anyOf", ())]
+        if "enum" in prop or any("pattern" in kind for kind in kinds):
+            continue
+        if any(kind.get("type") == "string" for kind in kinds):
+            prop["pattern"] = NO_NUL
+
+
+class CommentIn(BaseModel):
+    """A comment as the site sends it. Strings must not contain NUL or lone surrogates."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, json_schema_extra=_document_clean)
 
     text: str = Field(description="The comment exactly as the reader wrote it.")
     comment_id: str | None = Field(None, min_length=1, max_length=ID_MAX,
+                                   json_schema_extra={"pattern": COMMENT_ID},
                                    description="The site's id; required when storing.")
     article_id: str | None = Field(None, max_length=ID_MAX)
     author_id: str | None = Field(None, max_length=ID_MAX)
@@ -41,8 +78,24 @@ class CommentIn(BaseModel):
     def _storable(cls, value: Any) -> Any:
         return _clean(value) if isinstance(value, str) else value
 
+    @field_validator("comment_id")
+    @classmethod
+    def _addressable(cls, value: str | None) -> str | None:
+        if value is not None and not _COMMENT_ID.fullmatch(value):
+            raise ValueError("must not start with '/' or contain a line feed "
+                             "(it could not be read back at /v1/comments/<comment_id>)")
+        return value
+
     def metadata(self) -> dict[str, str]:
         return {k: v for k, v in self.model_dump(exclude={"text"}).items() if v is not None}
+
+
+class StoredCommentIn(CommentIn):
+    """A comment to decide and store: comment_id is required. Strings must not contain NUL or
+    lone surrogates."""
+
+    comment_id: str = Field(min_length=1, max_length=ID_MAX, json_schema_extra={"pattern": COMMENT_ID},
+                            description="The site's id for the comment.")
 
 
 def parse_comment(data: Any, *, require_id: bool = False) -> CommentIn:
@@ -51,13 +104,11 @@ def parse_comment(data: Any, *, require_id: bool = False) -> CommentIn:
         data = {"text": data}
     if not isinstance(data, Mapping):
         raise InputError("invalid_request", "the comment must be a JSON object with a 'text' field")
+    model = StoredCommentIn if require_id else CommentIn
     try:
-        comment = CommentIn.model_validate(dict(data))
+        return model.model_validate(dict(data))
     except ValidationError as exc:
         raise InputError("invalid_request", describe(exc)) from None
-    if require_id and comment.comment_id is None:
-        raise InputError("invalid_request", "comment_id: field required")
-    return comment
 
 
 def describe(exc: ValidationError) -> str:
@@ -132,9 +183,9 @@ NOTE_MAX = 2000
 
 
 class ResolveIn(BaseModel):
-    """A moderator's decision on a stored comment."""
+    """A moderator's decision on a stored comment. Strings must not contain NUL or lone surrogates."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, json_schema_extra=_document_clean)
 
     decision: Literal["accept", "reject"]
     reason: str = Field(min_length=1, max_length=64,

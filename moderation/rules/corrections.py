@@ -12,7 +12,7 @@ from ..decision import CommentContext, Suggestion, Verdict
 # Lower-case words only: a capital marks a name or a place, and digits or non-Latin letters
 # mark Arabizi or another language, none of which are "errors". Words inside addresses,
 # handles and hyphenated compounds are left alone too.
-CANDIDATE = r"(?<![\w@#/.'’-])[a-z]{%d,}(?![\w@/'’-]|\.\w)"
+CANDIDATE = r"(?<![\w@#/.'’-])[a-z]{%d,%d}(?![\w@/'’-]|\.\w)"
 ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 # British endings and their American forms: the dictionary is American, the site's readers often are not.
 BRITISH = tuple((re.compile(p), a) for p, a in (
@@ -37,12 +37,16 @@ class Corrections:
 
     def __init__(self, *, min_length: int = 4, max_suggestions: int = 3, min_function_share: float = 0.15,
                  keep: Iterable[str] = ()) -> None:
-        self.pattern = re.compile(CANDIDATE % min_length)
         self.max_suggestions = max_suggestions
         self.min_function_share = min_function_share
         # English word frequencies from pyspellchecker; one edit away only: "obvious" errors,
         # two edits away is a guess.
         self.frequency = SpellChecker(distance=1).word_frequency.dictionary
+        # No word longer than one edit past the longest dictionary word has a fix, and the
+        # edits of a word cost the square of its length: a 60,000-letter "word" took minutes
+        # and more memory than the machine has.
+        longest = max(map(len, self.frequency)) + 1
+        self.pattern = re.compile(CANDIDATE % (min_length, longest))
         self.keep = frozenset(w.lower() for w in keep)
 
     def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:

@@ -6,7 +6,7 @@ import time
 
 from flask import Blueprint, Response, jsonify, url_for
 
-from ..schema import parse_comment
+from ..schema import parse_comment, storable
 from . import metrics
 from .services import services
 from .auth import require
@@ -49,7 +49,7 @@ def submit() -> tuple[Response, int]:
 @require("site", "moderator")
 def record(comment_id: str) -> Response:
     """The stored record: the decision in force, the automatic decision, the moderator's outcome."""
-    found = services().store.get(comment_id)
+    found = services().store.get(comment_id) if storable(comment_id) else None
     if found is None:
         raise ApiError(404, "not_found", "no comment with this comment_id")
     return jsonify(found)

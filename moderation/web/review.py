@@ -14,8 +14,8 @@ import re
 from flask import Blueprint, Response, jsonify, request
 from pydantic import ValidationError
 
-from ..schema import ResolveIn, describe
-from ..store.queue import MAX_PAGE, ORDERS, ReviewError
+from ..schema import MODERATOR_NAME, ResolveIn, describe, storable
+from ..store.queue import MAX_PAGE, ORDERS, ReviewError, UnknownComment
 from .auth import require
 from .body import json_object
 from .errors import ApiError
@@ -25,15 +25,18 @@ bp = Blueprint("review", __name__, url_prefix="/v1")
 
 MODERATOR_HEADER = "X-Moderator"
 DEFAULT_MODERATOR = "api"
-# Printable, no control characters: the name is shown in pages and written to logs.
-_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,255}$")
+_NAME = re.compile(MODERATOR_NAME)
 QUERY_PARAMS = {"order", "reason", "article_id", "limit", "cursor"}
+CLAIM_PARAMS = {"order", "reason"}
 
 
 def moderator_name() -> str:
-    name = request.headers.get(MODERATOR_HEADER, DEFAULT_MODERATOR).strip()
-    if not _NAME.match(name):
-        raise ApiError(400, "invalid_moderator", f"{MODERATOR_HEADER} must be 1 to 255 printable characters")
+    # Checked as sent, against the pattern the document publishes (fullmatch: "$" alone
+    # would let a trailing newline through).
+    name = request.headers.get(MODERATOR_HEADER, DEFAULT_MODERATOR)
+    if not _NAME.fullmatch(name):
+        raise ApiError(400, "invalid_moderator", f"{MODERATOR_HEADER} must be 1 to 255 printable characters, "
+                       "without spaces at either end")
     return name
 
 
@@ -41,12 +44,7 @@ def moderator_name() -> str:
 @require("moderator")
 def queue() -> Response:
     """Pending items, oldest first or by priority, with filters and cursor pagination."""
-    unknown = set(request.args) - QUERY_PARAMS
-    if unknown:
-        raise ApiError(400, "invalid_query", f"unknown query parameters: {', '.join(sorted(unknown))}")
-    order = request.args.get("order", "oldest")
-    if order not in ORDERS:
-        raise ApiError(400, "invalid_query", f"order must be one of: {', '.join(ORDERS)}")
+    order = _order(QUERY_PARAMS)
     limit = _limit(request.args.get("limit", "50"))
     after = _decode_cursor(request.args["cursor"], order) if "cursor" in request.args else None
     svc = services()
@@ -62,9 +60,7 @@ def claim_next() -> Response | tuple[str, int]:
     """Claim the first pending item nobody holds: 200 with it, 204 when there is none.
 
     Not under /v1/review/, where every path names a comment_id."""
-    order = request.args.get("order", "oldest")
-    if order not in ORDERS:
-        raise ApiError(400, "invalid_query", f"order must be one of: {', '.join(ORDERS)}")
+    order = _order(CLAIM_PARAMS)
     item = services().queue.claim_next(moderator_name(), order=order, reason=request.args.get("reason"))
     if item is None:
         return "", 204
@@ -75,13 +71,13 @@ def claim_next() -> Response | tuple[str, int]:
 @require("moderator")
 def open_item(comment_id: str) -> Response:
     """One comment with its queue state; opening a pending item claims it if it is free."""
-    return jsonify(_call(lambda queue: queue.open(comment_id, moderator_name())))
+    return jsonify(_call(comment_id, lambda queue: queue.open(comment_id, moderator_name())))
 
 
 @bp.delete("/claims/<path:comment_id>")
 @require("moderator")
 def release(comment_id: str) -> tuple[str, int]:
-    _call(lambda queue: queue.release(comment_id, moderator_name()))
+    _call(comment_id, lambda queue: queue.release(comment_id, moderator_name()))
     return "", 204
 
 
@@ -98,19 +94,37 @@ def resolve(comment_id: str) -> Response:
     if body.reason not in known:
         raise ApiError(400, "invalid_request",
                        f"reason must be a reason code: {', '.join(sorted(known))}")
-    return jsonify(_call(lambda queue: queue.decide(
+    return jsonify(_call(comment_id, lambda queue: queue.decide(
         comment_id, name, body.decision, body.reason, body.note, override=body.override)))
 
 
-def _call(action):
+def _call(comment_id: str, action):
     try:
+        if not storable(comment_id):
+            raise UnknownComment()
         return action(services().queue)
     except ReviewError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
 
 
+def _order(known: set[str]) -> str:
+    """The order asked for, after refusing unknown query parameters (a misspelt filter would
+    otherwise be ignored without a word)."""
+    unknown = set(request.args) - known
+    if unknown:
+        raise ApiError(400, "invalid_query", f"unknown query parameters: {', '.join(sorted(unknown))}")
+    if not all(storable(value) for _, value in request.args.items(multi=True)):
+        # Nothing stored matches it, and PostgreSQL refuses a NUL even in a filter (a 503).
+        raise ApiError(400, "invalid_query", "query parameters must not contain NUL characters")
+    order = request.args.get("order", "oldest")
+    if order not in ORDERS:
+        raise ApiError(400, "invalid_query", f"order must be one of: {', '.join(ORDERS)}")
+    return order
+
+
 def _limit(raw: str) -> int:
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    # ASCII digits only: str.isdigit() also takes "²", which int() then refuses (it was a 500).
+    if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= MAX_PAGE:
         raise ApiError(400, "invalid_query", f"limit must be an integer from 1 to {MAX_PAGE}")
     return int(raw)
 
@@ -122,13 +136,25 @@ def _encode_cursor(position: tuple[float, int] | None, order: str) -> str | None
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# A cursor's item id must fit a database integer (64-bit signed) and its key a float.
+CURSOR_ID_MAX = 2**63 - 1
+CURSOR_KEY_MAX = 1e308
+
+
 def _decode_cursor(cursor: str, order: str) -> tuple[float, int]:
+    refused = ApiError(400, "invalid_cursor", "cursor is not one this service returned")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         kind, key, item_id = json.loads(raw)
-        position = (float(key), int(item_id))
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise ApiError(400, "invalid_cursor", "cursor is not one this service returned") from None
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError):
+        raise refused from None
+    # Only the shape _encode_cursor writes: a huge number, NaN or a nested array from a forged
+    # cursor otherwise reached float(), int() or the database and gave a 500.
+    numbers = all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in (key, item_id))
+    if not (numbers and isinstance(item_id, int) and 0 <= item_id <= CURSOR_ID_MAX
+            and -CURSOR_KEY_MAX <= key <= CURSOR_KEY_MAX):
+        raise refused
+    position = (float(key), item_id)
     if kind != order:
         raise ApiError(400, "invalid_cursor", "cursor belongs to another order; start again without it")
     return position
