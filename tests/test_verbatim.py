@@ -12,12 +12,9 @@ from urllib.parse import quote
 
 import pytest
 
-from moderation import create_app
-from moderation.settings import load_settings
-from moderation.store import Store
-
 from .conftest import MODERATOR_TOKEN, SITE_TOKEN
 from .store_fixtures import count_rows, database_url, postgres_database  # noqa: F401  (used by name)
+from .test_review_api import db_app  # noqa: F401  (the secured app on each database)
 
 FIELDS = ("article_id", "author_id", "author_name", "parent_id", "language")
 VALUES = {
@@ -33,17 +30,8 @@ VALUES = {
 
 
 @pytest.fixture
-def db_client(database_url, rules_only_config):  # noqa: F811
-    migrator = Store(database_url)
-    migrator.upgrade()
-    migrator.close()
-    app = create_app(load_settings(rules_only_config, environ={
-        "MODERATION_DATABASE_URL": database_url,
-        "MODERATION_SITE_TOKENS": SITE_TOKEN,
-        "MODERATION_MODERATOR_TOKENS": MODERATOR_TOKEN,
-    }))
-    yield app.test_client()
-    app.extensions["moderation"].store.close()
+def db_client(db_app):  # noqa: F811
+    return db_app.test_client()
 
 
 SITE = {"Authorization": f"Bearer {SITE_TOKEN}"}
