@@ -7,6 +7,8 @@ import fcntl
 import functools
 import json
 import os
+import sqlite3
+import time
 import weakref
 from pathlib import Path
 from typing import Iterator
@@ -154,14 +156,34 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
+        # First, so the statements below wait for a lock rather than fail at once:
+        # switching a new file to WAL needs one, and several workers start together.
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # WAL: readers never block the writer; FULL: a committed (acknowledged)
         # decision survives power loss, not just a process crash.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _use_wal(cursor) -> None:
+    # WAL is a property of the file, set once. Switching needs an exclusive lock, and
+    # SQLite refuses at once (no busy wait) while another connection holds any lock, so a
+    # worker starting beside a busy one tries again for a while.
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            # An in-memory database answers "memory" and stays so; that is fine too.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _on_begin(connection: sa.Connection) -> None:
