@@ -17,13 +17,14 @@ from ..classifier.moderated import export_row, has_labels
 from ..errors import ModerationError
 from ..settings import Settings
 from ..store import Store
+from ..schema import MODERATOR_NAME
 from ..store.queue import DECISIONS, MAX_PAGE, ORDERS, ReviewError, ReviewQueue
 from . import _settings, main
 
 EXCERPT = 60
 HEADER = ("comment_id", "age", "reasons", "top score", "text")
-# The same bound as the HTTP API's X-Moderator: the name is shown in pages and written to logs.
-_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,255}$")
+# The HTTP API's rule for X-Moderator: the name is shown in pages and written to logs.
+_NAME = re.compile(MODERATOR_NAME)
 # Distinct statuses so a script resolving many comments can tell "done already" from "no such comment".
 EXIT_CODES = {"not_found": 3, "already_resolved": 4, "claimed": 5}
 
@@ -147,7 +148,7 @@ def resolve(ctx: click.Context, comment_id: str, decision: str, reason: str, not
     if reason not in settings.messages:
         raise click.BadParameter(f"{reason!r} is not a reason code; one of: {', '.join(sorted(settings.messages))}",
                                  param_hint="--reason")
-    if not _NAME.match(moderator):
+    if not _NAME.fullmatch(moderator):
         raise click.BadParameter("must be 1 to 255 printable characters", param_hint="--moderator")
     with _queue(settings) as queue:
         try:

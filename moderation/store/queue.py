@@ -7,7 +7,8 @@
       .claim_next(moderator, order=, reason=) -> item | None
       .release(comment_id, moderator)
       .decide(comment_id, moderator, decision, reason, note, override=False) -> record
-      .history(limit=) / .resolved(after_id=)      moderator decisions, newest / oldest first
+      .history(limit=) / .resolved()               moderator decisions: newest first / each
+                                                    comment's latest, oldest first
 
 A claim is a lease: it expires by itself, so a moderator who walks away blocks
 nobody for long. On PostgreSQL the rows are locked with FOR UPDATE (SKIP LOCKED when
