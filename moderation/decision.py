@@ -96,16 +96,11 @@ class Verdict:
 
 @dataclass(frozen=True)
 class CommentContext:
-    """Everything a rule may look at: the original text, its normalized views, metadata.
-
-    ``prepared`` holds what a rule computed for a whole batch of comments at once (the
-    classifier's scores in ``check_many``), keyed by the rule's name.
-    """
+    """Everything a rule may look at: the original text, its normalized views, metadata."""
 
     text: str
     views: Normalized
     metadata: Mapping[str, str] = field(default_factory=dict)
-    prepared: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(cls, text: str, metadata: Mapping[str, str] | None = None) -> "CommentContext":

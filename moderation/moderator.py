@@ -19,11 +19,6 @@ from .settings import Settings, load_settings
 
 decision_log = logging.getLogger("moderation.decision")
 
-# Comments scored together by check_many: large enough to amortize per-call costs,
-# small enough that the n-gram arrays stay in cache.
-BATCH = 500
-
-
 class Moderator:
     """Decides comments against the site's published rules.
 
@@ -67,21 +62,10 @@ class Moderator:
         return self._decide(CommentContext.build(valid.text, valid.metadata()), valid.comment_id, started)
 
     def check_many(self, comments: Iterable[str | Mapping[str, Any] | CommentIn]) -> list[Decision]:
-        """Decide each comment, in order; rules that can work on a batch (the classifier) do so per chunk."""
+        """Decide each comment, in order. Every comment is checked before any is decided, so
+        one invalid comment raises before work is spent on the others."""
         valid = [c if isinstance(c, CommentIn) else parse_comment(c) for c in comments]
-        decisions: list[Decision] = []
-        for start in range(0, len(valid), BATCH):
-            chunk = valid[start:start + BATCH]
-            started = time.perf_counter()
-            contexts = [CommentContext.build(c.text, c.metadata()) for c in chunk]
-            for rule in self.rules:
-                prepare = getattr(rule, "prepare", None)
-                if prepare is not None:
-                    contexts = prepare(contexts)
-            share = (time.perf_counter() - started) / len(contexts)
-            decisions.extend(self._decide(ctx, c.comment_id, time.perf_counter() - share)
-                             for ctx, c in zip(contexts, chunk))
-        return decisions
+        return [self.check(c) for c in valid]
 
     def _decide(self, ctx: CommentContext, comment_id: str | None, started: float) -> Decision:
         decision = merge(run_rules(self.rules, ctx, self._failure_message), self.policy_version, comment_id)

@@ -84,7 +84,7 @@ def test_a_scoring_exception_holds_the_comment(model_config, monkeypatch):
     def explode(text):
         raise MemoryError("out of memory while scoring")
 
-    monkeypatch.setattr(classifier.features, "transform_one", explode)
+    monkeypatch.setattr(classifier.scorer, "score", explode)
     decision = moderator.check("A perfectly polite comment.")
     assert decision.decision == "review"
     assert "classifier_unavailable" in decision.codes
@@ -95,7 +95,7 @@ def test_rules_only_mode_has_no_scores(moderator):
     assert decision.scores == {} and decision.model is None
 
 
-def test_check_many_scores_in_one_batch_and_decides_like_check(model_config):
+def test_check_many_decides_like_check(model_config):
     moderator = moderator_for(model_config(thresholds={"threat": {"reject": 0.5, "review": 0.3}}))
     texts = ["Thanks for covering the elections in Aswan.", "Mark my words, I will kill you",
              "you stupid moron", "", "they are subhuman parasites"]
@@ -103,14 +103,14 @@ def test_check_many_scores_in_one_batch_and_decides_like_check(model_config):
     assert [d.to_dict() for d in moderator.check_many(texts)] == one_by_one
 
 
-def test_a_failing_batch_falls_back_to_one_comment_at_a_time(model_config, monkeypatch):
-    moderator = moderator_for(model_config())
-    [classifier] = [r for r in moderator.rules if getattr(r, "name", "") == "classifier"]
+def test_a_failing_explanation_holds_the_comment(model_config, monkeypatch):
+    import moderation.classifier.rule as rule
 
-    def explode(texts):
-        raise RuntimeError("batch failed")
+    moderator = moderator_for(model_config(thresholds={"abuse": {"reject": 0.999, "review": 0.001}}))
 
-    monkeypatch.setattr(classifier.features, "transform_with_occurrences", explode)
-    decisions = moderator.check_many(["Thanks for covering the elections in Aswan.", "fuck off"])
-    assert decisions[0].decision == "accept" and decisions[0].model is not None
-    assert decisions[1].decision == "reject"
+    def explode(*args):
+        raise FloatingPointError("explanation failed")
+
+    monkeypatch.setattr(rule, "evidence", explode)
+    decision = moderator.check("what a stupid idea")
+    assert decision.decision == "review" and "check_failed" in decision.codes

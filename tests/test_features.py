@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from moderation.classifier.features import NgramFeatures, padded, padded_origins
+from moderation.classifier.features import NgramFeatures
 from moderation.classifier.labels import LABELS
 from moderation.classifier.pipeline import UNKNOWN, build_pipeline
 
@@ -42,17 +42,6 @@ def test_rows_are_unit_length_per_block(features):
 def test_empty_text_has_no_features(features):
     assert features.transform([""]).nnz == 0
     assert features.transform(["!!! ..."]).nnz == 0
-
-
-def test_occurrence_positions_point_at_the_words(features):
-    text = "you, f*cking idiot"
-    words, chars = features.occurrences([text])
-    origins = padded_origins(text)
-    pieces = {text[origins[s]:origins[e - 1] + 1] for s, e in zip(words.starts, words.ends)}
-    assert {"you", "f*cking", "idiot", "f*cking idiot", "you, f*cking"} == pieces
-    assert len(origins) == len(padded(text))
-    for s, e in zip(chars.starts, chars.ends):
-        assert 0 <= origins[s] <= origins[e - 1] < len(text)
 
 
 def test_build_pipeline_has_stable_steps_and_refuses_unknown_params():
@@ -109,9 +98,3 @@ def test_calibration_is_informative_when_rows_come_grouped_by_source():
     P = model.predict_proba(["you idiot", "a fair report", "what a moron", "sunny weather today"])
     assert P[0, 0] - P[1, 0] > 0.3
     assert P[2, 0] - P[3, 0] > 0.3
-
-
-def test_one_text_is_weighted_exactly_as_in_a_batch(features):
-    for text in ["you are an idiot, idiot", "", "a", "Ünïcödé 😀 words", "x" * 50]:
-        single, _ = features.transform_one(text)
-        assert np.allclose(single.toarray(), features.transform([text]).toarray())

@@ -6,9 +6,8 @@ reach the model already undone.
 
 N-grams are hashed into fixed spaces with numpy over a whole batch at once (polynomial
 prefix hashes, so an n-gram's hash is two array operations): no vocabulary to store and
-no per-n-gram Python work, which is what makes one decision take microseconds rather
-than milliseconds. Every n-gram occurrence can also be traced to the range of the
-skeleton it came from, which is how a model reason's spans are found (explain.py).
+no per-n-gram Python work. Training and batch transforms use this class; serving scores
+one comment at a time through scorer.py, which reuses its hashes word by word.
 
 This class is pickled inside the model artifact by reference: keep its name and
 module stable, or retrain.
@@ -37,27 +36,16 @@ CHUNK = 2000  # texts hashed at once: enough to amortize numpy's per-call cost, 
 
 @dataclass(frozen=True)
 class Occurrences:
-    """N-gram occurrences of a batch: row, column, and [start, end) in the padded text."""
+    """N-gram occurrences of a batch: the row (text) and the column of each."""
 
     rows: np.ndarray
     cols: np.ndarray
-    starts: np.ndarray
-    ends: np.ndarray
 
 
 def padded(text: str) -> str:
     """Each word of the text as ' word ', followed by a NUL so no n-gram spans two words."""
     words = WORD.findall(text)
     return " " + " \x00 ".join(words) + " \x00" if words else ""
-
-
-def padded_origins(text: str) -> np.ndarray:
-    """For each character of padded(text), the skeleton position it stands for (pads clamp to their word)."""
-    spans = np.array([m.span() for m in WORD.finditer(text)], dtype=np.int64).reshape(-1, 2)
-    starts, ends = spans[:, 0], spans[:, 1]
-    sizes = ends - starts + 3  # ' word ' and the NUL after it
-    within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return np.repeat(starts, sizes) + np.clip(within - 1, 0, np.repeat(ends - starts - 1, sizes))
 
 
 def _powers(size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -92,13 +80,12 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
         return (1 << self.word_bits) + (1 << self.char_bits)
 
     def occurrences(self, texts: Sequence[str]) -> tuple[Occurrences, Occurrences]:
-        """Word and character n-gram occurrences of every text, positions in padded(text)."""
+        """Word and character n-gram occurrences of every text."""
         pieces = [padded(t) for t in texts]
         lengths = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
         big = "".join(pieces)
         cps = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
         rows = np.repeat(np.arange(len(pieces)), lengths)
-        local = np.arange(len(cps)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         pw, inv = _powers(len(cps) + 1)
         prefix = np.zeros(len(cps) + 1, dtype=np.uint64)
         np.cumsum(cps * pw[:-1], dtype=np.uint64, out=prefix[1:])
@@ -106,9 +93,9 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
         def window_hash(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
             return (prefix[ends] - prefix[starts]) * inv[starts]
 
-        return self._words(cps, rows, local, window_hash), self._chars(cps, rows, local, window_hash)
+        return self._words(cps, rows, window_hash), self._chars(cps, rows, window_hash)
 
-    def _words(self, cps, rows, local, window_hash) -> Occurrences:
+    def _words(self, cps, rows, window_hash) -> Occurrences:
         inword = (cps != _SPACE) & (cps != _SEP)
         edges = np.diff(np.concatenate([[False], inword, [False]]).astype(np.int8))
         starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
@@ -124,11 +111,10 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
             for j in range(n):
                 h = h * np.uint64(_P) + hashes[j:count + j]
             same = word_rows[:count] == word_rows[n - 1:]
-            parts.append((word_rows[:count][same], _mix(h, n, self.word_bits)[same],
-                          local[starts[:count]][same], local[ends[n - 1:] - 1][same] + 1))
+            parts.append((word_rows[:count][same], _mix(h, n, self.word_bits)[same]))
         return _stack(parts)
 
-    def _chars(self, cps, rows, local, window_hash) -> Occurrences:
+    def _chars(self, cps, rows, window_hash) -> Occurrences:
         sep = np.concatenate([[0], np.cumsum(cps == _SEP)])
         parts = []
         low, high = self.char_ngrams
@@ -139,8 +125,7 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
             starts = np.arange(count)
             keep = np.flatnonzero(sep[n:n + count] == sep[:count])
             h = window_hash(starts[keep], starts[keep] + n)
-            parts.append((rows[keep], _mix(h, 16 + n, self.char_bits) + (1 << self.word_bits),
-                          local[keep], local[keep] + n))
+            parts.append((rows[keep], _mix(h, 16 + n, self.char_bits) + (1 << self.word_bits)))
         return _stack(parts)
 
     def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
@@ -174,28 +159,6 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return self.weigh(self.counts(texts))
 
-    def transform_with_occurrences(self, texts: Sequence[str]
-                                   ) -> tuple[sparse.csr_matrix, list[tuple[Occurrences, Occurrences]]]:
-        """Weighted rows and each text's occurrences, hashed once for scoring and explaining a batch."""
-        words, chars = self.occurrences(texts)
-        weighted = self.weigh(self._matrix(words, chars, len(texts)))
-        return weighted, list(zip(_by_row(words, len(texts)), _by_row(chars, len(texts))))
-
-    def transform_one(self, text: str) -> tuple[sparse.csr_matrix, tuple[Occurrences, Occurrences]]:
-        """One text's weighted row and its occurrences, hashed once for both scoring and explaining."""
-        words, chars = self.occurrences([text])
-        # The same values as weigh(counts) without scipy's general COO-to-CSR path, which
-        # costs more than everything else for a single comment.
-        columns, counts = np.unique(np.concatenate([words.cols, chars.cols]), return_counts=True)
-        data = (1.0 + np.log(counts)) * self.idf_[columns]
-        for block in (columns < (1 << self.word_bits), columns >= (1 << self.word_bits)):
-            norm = np.sqrt(np.sum(data[block].astype(np.float64) ** 2))
-            if norm > 0:
-                data[block] /= norm
-        row = sparse.csr_matrix((data.astype(np.float32), columns, np.array([0, len(columns)])),
-                                shape=(1, self.n_columns))
-        return row, (words, chars)
-
     def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Sublinear TF times IDF, then each block (words, chars) scaled to unit length per row."""
         x = counts.copy()
@@ -209,15 +172,8 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
         return x
 
 
-def _by_row(found: Occurrences, n_rows: int) -> list[Occurrences]:
-    order = np.argsort(found.rows, kind="stable")
-    bounds = np.searchsorted(found.rows[order], np.arange(n_rows + 1))
-    columns = [found.rows[order], found.cols[order], found.starts[order], found.ends[order]]
-    return [Occurrences(*(c[bounds[i]:bounds[i + 1]] for c in columns)) for i in range(n_rows)]
-
-
 def _stack(parts: list[tuple[np.ndarray, ...]]) -> Occurrences:
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
-        return Occurrences(empty, empty, empty, empty)
+        return Occurrences(empty, empty)
     return Occurrences(*(np.concatenate(column) for column in zip(*parts)))

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
-from typing import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Iterator, Mapping
 
 import numpy as np
 
 from ..decision import CommentContext, ModelRef, Reason, Verdict
 from .artifacts import Artifact
-from .explain import DEFAULT_SHARE, evidence, row_of
+from .explain import DEFAULT_SHARE, evidence
 from .labels import LABELS
+from .scorer import Scorer
 
 log = logging.getLogger(__name__)
 
@@ -37,38 +38,19 @@ class Classifier:
 
     def __init__(self, artifact: Artifact, thresholds: Mapping[str, Threshold],
                  messages: Mapping[str, str], policies: Mapping[str, str]) -> None:
-        self.features = artifact.pipeline.named_steps["features"]
         self.model = artifact.pipeline.named_steps["classify"]
+        self.scorer = Scorer(artifact.pipeline.named_steps["features"], self.model)
         self.ref = ModelRef(id=artifact.id, sha256=artifact.sha256)
         self.thresholds = thresholds
         self.messages = messages
         self.policies = policies
         self.share = float(artifact.manifest.get("explain_share", DEFAULT_SHARE))
 
-    def prepare(self, contexts: Sequence[CommentContext]) -> list[CommentContext]:
-        """Score a batch at once (one hashing pass, one product); each context carries its row."""
-        try:
-            weighted, found = self.features.transform_with_occurrences(
-                [ctx.views.skeleton.text for ctx in contexts])
-            probabilities = self.model.predict_proba(weighted)
-            weighted.sort_indices()
-        except Exception:
-            # Left unprepared, each comment is scored (or held) on its own.
-            log.exception("classifier %s could not score a batch", self.ref.id)
-            return list(contexts)
-        return [replace(ctx, prepared={**ctx.prepared, self.name: (row_of(weighted, i), probabilities[i], found[i])})
-                for i, ctx in enumerate(contexts)]
-
     def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:
         text = ctx.views.skeleton.text
         try:
-            if self.name in ctx.prepared:
-                row, probabilities, found = ctx.prepared[self.name]
-            else:
-                weighted, found = self.features.transform_one(text)
-                probabilities = self.model.predict_proba(weighted)[0]
-                weighted.sort_indices()
-                row = row_of(weighted, 0)
+            scored = self.scorer.score(text)
+            probabilities = scored.probabilities
             if not np.all(np.isfinite(probabilities)):
                 raise ValueError("non-finite scores")
         except Exception:
@@ -84,7 +66,7 @@ class Classifier:
             if score < limit.review:
                 continue
             code, policy = LABEL_REASONS[label]
-            ranges = evidence(self.features, row, self.model.coef_[:, k], text, self.share, found)
+            ranges = evidence(scored, self.model.coef_[:, k], self.share)
             spans = tuple(ctx.span(*ctx.views.skeleton.to_original(s, e)) for s, e in ranges)
             yield Verdict(reason=Reason(
                 code=code, policy=policy, action="reject" if score >= limit.reject else "review",

@@ -14,9 +14,10 @@ from ..text import Normalized
 from . import artifacts, metrics
 from .data import load_source
 from .dataset import Dataset, ExportSpec, FileSpec, TrainingSpec, build_dataset, load_spec
-from .explain import evidence, row_of
+from .explain import evidence
 from .labels import LABELS
 from .pipeline import build_pipeline
+from .scorer import Scorer
 from .report import write_report
 
 Progress = Callable[[str], None]
@@ -94,16 +95,12 @@ def olid_macro_f1(data: Dataset, val_rows, P_val, test_rows, P_test) -> dict[str
             "macro_f1": round(metrics.macro_f1(data.Y[test_rows][test, k], P_test[test, k], float(best)), 4)}
 
 
-def predicted_offsets(pipeline, text: str, share: float) -> set[int]:
+def predicted_offsets(scorer: Scorer, text: str, share: float) -> set[int]:
     """Original character offsets the abuse explanation marks in a text."""
     views = Normalized.of(text)
-    features, model = pipeline.named_steps["features"], pipeline.named_steps["classify"]
-    skeleton = views.skeleton.text
-    weighted = features.transform([skeleton])
-    weighted.sort_indices()
-    coef = model.coef_[:, LABELS.index("abuse")]
+    scored = scorer.score(views.skeleton.text)
     offsets: set[int] = set()
-    for s, e in evidence(features, row_of(weighted, 0), coef, skeleton, share):
+    for s, e in evidence(scored, scorer.model.coef_[:, LABELS.index("abuse")], share):
         start, end = views.skeleton.to_original(s, e)
         offsets.update(range(start, end))
     return offsets
@@ -123,9 +120,12 @@ def tune_explanations(pipeline, spec: TrainingSpec, data_root: Path, sample: int
     if not posts["train"] or not posts["test"]:
         return shares[0], {}
 
+    # The serving path's scorer, so the span F1 reported is that of the served explanations.
+    scorer = Scorer(pipeline.named_steps["features"], pipeline.named_steps["classify"])
+
     def f1(examples, share) -> float:
         gold = [{i for s, e in ex.spans for i in range(s, e)} for ex in examples]
-        return metrics.span_f1([predicted_offsets(pipeline, ex.text, share) for ex in examples], gold)
+        return metrics.span_f1([predicted_offsets(scorer, ex.text, share) for ex in examples], gold)
 
     tuning = posts["train"][:sample]
     by_share = {share: round(f1(tuning, share), 4) for share in shares}

@@ -1,0 +1,164 @@
+"""Scoring comments one at a time, fast: each word's n-gram columns come from a cache.
+
+Character n-grams never cross a word boundary (features.padded), so a comment's character
+columns are the union of its words' columns, and its word n-grams need only each word's
+hash. Words recur from comment to comment, so most of the hashing of a comment is a
+dictionary lookup, and what is left is a few array operations over its n-grams.
+
+The columns and weights are exactly those of ``NgramFeatures.transform`` (tests hold the
+two to it), and the result keeps where each n-gram came from, so the same object scores
+every label and explains any of them (explain.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Sequence
+
+import numpy as np
+
+from .features import _MASK, _P, WORD, NgramFeatures, _mix
+from .pipeline import PerLabelClassifier
+
+# Distinct words remembered per process: a few MB, and far more than a day's vocabulary
+# of a news site's comments. Past it, the cache starts again rather than tracking age.
+CACHE_WORDS = 1 << 16
+
+# A word's cache entry: its hash (word n-grams are built from these) and its character
+# n-grams' columns.
+Entry = tuple[int, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One comment as the model saw it.
+
+    ``columns`` are its distinct feature columns (sorted), ``values`` their TF-IDF weights
+    and ``counts`` how often each occurs. ``occurrences`` is every n-gram occurrence's
+    column: the word n-grams for each n in ``word_ngrams`` by their first word, then the
+    character n-grams, ``char_sizes[i]`` of them for word i. ``spans`` are the words'
+    [start, end) in the skeleton text.
+    """
+
+    probabilities: np.ndarray
+    columns: np.ndarray
+    values: np.ndarray
+    counts: np.ndarray
+    occurrences: np.ndarray
+    word_ngrams: tuple[int, int]
+    char_sizes: np.ndarray
+    spans: np.ndarray
+
+    def word_weights(self, coef: np.ndarray) -> np.ndarray:
+        """Each word's part of a linear score; ``coef`` is one label's column of the model.
+
+        A column's contribution is split evenly over its occurrences. A character n-gram or a
+        single word gives its share to the word it lies in; a run of n words spreads its share
+        over the characters from its first word's start to its last word's end, so each word
+        holds its own characters' part.
+        """
+        per_column = self.values * coef[self.columns] / self.counts
+        contribution = per_column[self._column_of_occurrence]
+        n_words = len(self.spans)
+        starts, ends = self.spans[:, 0], self.spans[:, 1]
+        lengths = (ends - starts).astype(np.float64)
+        weights = np.zeros(n_words)
+        taken = 0
+        low, high = self.word_ngrams
+        for n in range(low, high + 1):
+            count = n_words - n + 1
+            if count <= 0:
+                continue
+            part = contribution[taken:taken + count] / (ends[n - 1:] - starts[:count])
+            for j in range(n):
+                weights[j:j + count] += part * lengths[j:j + count]
+            taken += count
+        owner = np.repeat(np.arange(n_words), self.char_sizes)
+        return weights + np.bincount(owner, weights=contribution[taken:], minlength=n_words)
+
+
+    @cached_property
+    def _column_of_occurrence(self) -> np.ndarray:
+        """For each occurrence, the index of its column in ``columns``: its rank after sorting."""
+        order = np.argsort(self.occurrences)
+        ordered = self.occurrences[order]
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.cumsum(np.concatenate([[0], ordered[1:] != ordered[:-1]]))[:len(order)]
+        return rank
+
+
+class Scorer:
+    """Scores skeleton texts with a fitted features step and PerLabelClassifier."""
+
+    def __init__(self, features: NgramFeatures, model: PerLabelClassifier) -> None:
+        self.features = features
+        self.model = model
+        self._cache: dict[str, Entry] = {}
+        self._word_block = 1 << features.word_bits
+
+    def score(self, text: str) -> Scored:
+        matches = list(WORD.finditer(text))
+        spans = np.array([m.span() for m in matches], dtype=np.int64).reshape(-1, 2)
+        entries = self._entries([m.group() for m in matches])
+        hashes = np.array([h for h, _ in entries], dtype=np.uint64)
+        chars = [c for _, c in entries]
+        parts = [*self._word_columns(hashes), *chars]
+        occurrences = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        ordered = np.sort(occurrences)
+        first = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))[:len(ordered)]
+        columns = ordered[first]
+        counts = np.diff(np.append(first, len(ordered)))
+        values = self._weigh(columns, counts)
+        raw = values @ self.model.coef_[columns] + self.model.intercept_
+        calibration = self.model.calibration_
+        probabilities = 1.0 / (1.0 + np.exp(calibration[:, 0] * raw + calibration[:, 1]))
+        char_sizes = np.array([len(c) for c in chars], dtype=np.int64)
+        return Scored(probabilities, columns, values, counts, occurrences,
+                      self.features.word_ngrams, char_sizes, spans)
+
+    def _entries(self, words: Sequence[str]) -> list[Entry]:
+        cache = self._cache
+        missing = [w for w in dict.fromkeys(words) if w not in cache]
+        if missing:
+            if len(cache) + len(missing) > CACHE_WORDS:
+                cache.clear()
+            _, chars = self.features.occurrences(missing)
+            order = np.argsort(chars.rows, kind="stable")
+            bounds = np.searchsorted(chars.rows[order], np.arange(len(missing) + 1))
+            cols = chars.cols[order]
+            for i, word in enumerate(missing):
+                cache[word] = (_word_hash(word), cols[bounds[i]:bounds[i + 1]])
+        # A lookup that misses here means another thread cleared the cache: compute it again.
+        return [cache.get(w) or self._entries([w])[0] for w in words]
+
+    def _word_columns(self, hashes: np.ndarray) -> list[np.ndarray]:
+        """The columns of the word n-grams, for each n, in the order of their first word."""
+        found = []
+        low, high = self.features.word_ngrams
+        for n in range(low, high + 1):
+            count = len(hashes) - n + 1
+            if count <= 0:
+                continue
+            h = hashes[:count]
+            for j in range(1, n):
+                h = h * np.uint64(_P) + hashes[j:count + j]
+            found.append(_mix(h, n, self.features.word_bits))
+        return found
+
+    def _weigh(self, columns: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """NgramFeatures.weigh for one row: sublinear TF times IDF, each block scaled to unit length."""
+        data = (1.0 + np.log(counts.astype(np.float32))) * self.features.idf_[columns]
+        split = int(np.searchsorted(columns, self._word_block))  # columns are sorted: words first
+        squares = data.astype(np.float64) ** 2
+        norms = np.sqrt([squares[:split].sum(), squares[split:].sum()])
+        norms[norms == 0] = 1.0
+        return np.concatenate([data[:split] / norms[0], data[split:] / norms[1]]).astype(np.float32)
+
+
+def _word_hash(word: str) -> int:
+    """The polynomial hash NgramFeatures gives a word's code points (the same at every position)."""
+    h = 0
+    for c in reversed(word):
+        h = (h * _P + ord(c)) & _MASK
+    return h

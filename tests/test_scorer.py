@@ -1,0 +1,84 @@
+"""Scoring one comment at a time: the same columns, weights and scores as the batch pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import moderation.classifier.scorer as scorer_module
+from moderation.classifier.explain import evidence
+from moderation.classifier.features import WORD
+from moderation.classifier.pipeline import build_pipeline
+from moderation.classifier.scorer import Scorer
+
+TRAIN = ["you are an idiot", "what a stupid moron", "idiot idiot", "a fair report", "sunny weather today",
+         "thanks for the careful article", "you f*cking idiot", "the minister's plan"] * 3
+LABELS_Y = [1, 1, 1, 0, 0, 0, 1, 0] * 3
+TEXTS = ["you are an idiot, idiot", "", "a", "!!! ...", "Ünïcödé 😀 words", "x" * 50,
+         "what a f*cking idiot you are", "the minister's report, a fair one", "idiot " * 40,
+         "a b c d e f g", "ab cd", "\ud800 lone surrogate"]
+
+
+def fitted(**params):
+    pipeline = build_pipeline({"word_bits": 10, "char_bits": 12, "min_df": 1, "calibration_folds": 2, **params})
+    return pipeline.fit(TRAIN, np.array([[y, y, y, y] for y in LABELS_Y]))
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    return fitted()
+
+
+def scorer_of(pipeline) -> Scorer:
+    return Scorer(pipeline.named_steps["features"], pipeline.named_steps["classify"])
+
+
+def test_one_text_is_weighted_and_scored_exactly_as_in_a_batch(pipeline):
+    scorer = scorer_of(pipeline)
+    batch = pipeline.named_steps["features"].transform(TEXTS)
+    for i, text in enumerate(TEXTS):
+        scored = scorer.score(text)
+        row = batch.getrow(i)
+        row.sort_indices()
+        assert scored.columns.tolist() == row.indices.tolist()
+        assert np.allclose(scored.values, row.data)
+        assert np.allclose(scored.probabilities, pipeline.predict_proba([text])[0], atol=1e-6)
+
+
+def test_the_word_cache_can_start_again_without_changing_a_score(pipeline, monkeypatch):
+    monkeypatch.setattr(scorer_module, "CACHE_WORDS", 3)
+    scorer = scorer_of(pipeline)
+    first = [scorer.score(t).probabilities for t in TEXTS]
+    again = [scorer.score(t).probabilities for t in TEXTS]
+    assert len(scorer._cache) <= max(3, max(len(set(WORD.findall(t))) for t in TEXTS))
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+
+
+def test_word_weights_add_up_to_the_linear_score_when_every_ngram_lies_in_one_word():
+    pipeline = fitted(word_ngrams=[1, 1])
+    scorer, model = scorer_of(pipeline), pipeline.named_steps["classify"]
+    for text in ["you are an idiot, idiot", "what a f*cking idiot you are", "a fair report"]:
+        scored = scorer.score(text)
+        raw = model.decision_function(pipeline.named_steps["features"].transform([text]))[0]
+        for k in range(4):
+            assert np.isclose(scored.word_weights(model.coef_[:, k]).sum(), raw[k] - model.intercept_[k])
+
+
+def test_a_word_pair_gives_each_word_its_own_characters_part():
+    pipeline = fitted(word_ngrams=[2, 2], char_ngrams=[9, 9])  # no unigrams; no char n-gram fits "abc"
+    scorer = scorer_of(pipeline)
+    scored = scorer.score("abc, de")  # the pair spans 7 characters: "abc" holds 3, "de" 2, ", " none
+    assert len(scored.columns) == 1
+    coef = np.zeros(pipeline.named_steps["classify"].coef_.shape[0])
+    coef[scored.columns[0]] = 7.0
+    weights = scored.word_weights(coef)
+    assert np.allclose(weights, [3.0 * scored.values[0], 2.0 * scored.values[0]])
+
+
+def test_evidence_points_at_the_insult(pipeline):
+    scorer, model = scorer_of(pipeline), pipeline.named_steps["classify"]
+    text = "thanks for the report, you idiot"
+    ranges = evidence(scorer.score(text), model.coef_[:, 0], 0.5)
+    assert "idiot" in [text[s:e] for s, e in ranges]
+    assert all(text[s:e] != "thanks" for s, e in ranges)
+    assert evidence(scorer.score(""), model.coef_[:, 0]) == []
