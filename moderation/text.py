@@ -54,19 +54,25 @@ class View:
 
 @dataclass(frozen=True)
 class Normalized:
-    """The original text and its two matching views: folded and skeleton."""
+    """The original text and its two matching views: folded and skeleton.
+
+    ``spaced`` says whether letters spelled out with separators ("f u c k") were joined in
+    the skeleton, where they may have glued onto the word before them ("a d o n k e y").
+    """
 
     original: str
     folded: View
     skeleton: View
+    spaced: bool = False
 
     @classmethod
     def of(cls, text: str) -> "Normalized":
         folded = _view("folded", _fold(text))
         parts = (folded.text, folded.starts, folded.ends)
         # tuple() of an unchanged tuple is the same object: a clean comment shares its offsets.
-        skeleton = _view("skeleton", _squeeze(_join_spaced(_deleet(_unconfuse(parts)))))
-        return cls(text, folded, skeleton)
+        plain = _deleet(_unconfuse(parts))
+        joined = _join_spaced(plain)
+        return cls(text, folded, _view("skeleton", _squeeze(joined)), spaced=joined is not plain)
 
     def views(self) -> tuple[View, View]:
         return self.folded, self.skeleton

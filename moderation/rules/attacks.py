@@ -42,11 +42,11 @@ class Attacks:
 
     def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:
         g = self.grammar
-        folded, skeleton = ctx.views.views()
+        skeleton = ctx.views.skeleton
         marked = mark_stretched(skeleton)  # same offsets as the skeleton
         hits = [(m.start(), m.end(), g.item_class[m.lastindex or 0]) for m in g.items.finditer(marked)]
         # Spelled-out letters may glue an article to the insult ("a d o n k e y" -> "adonkey").
-        glue = marked != folded.text and g.glued_hint.search(marked) is not None
+        glue = ctx.views.spaced and g.glued_hint.search(marked) is not None
         if not hits and not glue:
             return  # the common case: no insult word at all
         found = aim(Line(g, ctx.text, skeleton, marked, hits, glue))
