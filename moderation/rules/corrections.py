@@ -8,11 +8,14 @@ from typing import Iterable, Iterator
 from spellchecker import SpellChecker
 
 from ..decision import CommentContext, Suggestion, Verdict
+from ..text_tables import INVISIBLE_CLASS
 
 # Lower-case words only: a capital marks a name or a place, and digits or non-Latin letters
 # mark Arabizi or another language, none of which are "errors". Words inside addresses,
-# handles and hyphenated compounds are left alone too.
-CANDIDATE = r"(?<![\w@#/.'’-])[a-z]{%d,%d}(?![\w@/'’-]|\.\w)"
+# handles and hyphenated compounds are left alone too, and so are pieces of a disguised
+# word: "cking" of "f*cking", "oron" of "m<zero-width space>oron".
+_AROUND = rf"[\w@#/'’*$-]|{INVISIBLE_CLASS}"
+CANDIDATE = rf"(?<![\w@#/.'’*$-])(?<!{INVISIBLE_CLASS})[a-z]{{%d,%d}}(?!{_AROUND}|\.\w)"
 ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 # British endings and their American forms: the dictionary is American, the site's readers often are not.
 BRITISH = tuple((re.compile(p), a) for p, a in (
