@@ -69,9 +69,18 @@ class LanguageSettings(_Frozen):
     action: Literal["accept", "review", "reject"] = "review"
 
 
+class ArabicAbuseSettings(_Frozen):
+    """Arabic insults, profanity and slurs (rules/data/arabic_abuse.yaml): what each reason code does."""
+
+    enabled: bool = True
+    abusive_language: WordAction = "reject"
+    identity_hate: WordAction = "reject"
+
+
 class RulesSettings(_Frozen):
     length: LengthSettings = LengthSettings()
     language: LanguageSettings = LanguageSettings()
+    arabic_abuse: ArabicAbuseSettings = ArabicAbuseSettings()
     abusive_language: WordListSettings = WordListSettings()
     threats: ThreatSettings = ThreatSettings()
     identity_hate: WordListSettings = WordListSettings()

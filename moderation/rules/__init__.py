@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..decision import Rule
 from ..errors import ConfigError
 from ..settings import Settings
+from .arabic import ArabicAbuse, load_lexicon
 from .attacks import Attacks
 from .corrections import Corrections
 from .defamation import Defamation
@@ -38,6 +39,13 @@ def build_rules(settings: Settings, classifier: Rule | None = None) -> list[Rule
         # Not a published rule: the site publishes English; other languages go to a moderator.
         Language(rule="", message=message("unsupported_language"), words=load_words(),
                  action=rules.language.action),
+        # "... rude or abusive language ..." and "... racist remarks ...", written in Arabic: the
+        # obvious insults and slurs are rejected; the rest of an Arabic comment waits for a moderator.
+        *([ArabicAbuse(
+            lexicon=load_lexicon(), abuse_rule=policy["abuse"], incitement_rule=policy["incitement"],
+            abuse_message=message("abusive_language"), identity_hate_message=message("identity_hate"),
+            actions=rules.arabic_abuse.model_dump(exclude={"enabled"}),
+        )] if rules.arabic_abuse.enabled else []),
         # "We will not publish comments which contain rude or abusive language ..."
         WordList(
             code="abusive_language", policy="abuse", rule=policy["abuse"],
