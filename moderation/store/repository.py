@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy import exc
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import InputError, StoreError, StoreUnavailable
 from . import migrate
@@ -41,6 +41,10 @@ class Store:
     def __init__(self, url: str) -> None:
         self._engine = create_engine(url)
         self._group: GroupCommit[tuple] = GroupCommit(self._save_batch)
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        # A comment_id stored before inserts nothing and returns no id.
+        self._insert_new = (insert(comments).on_conflict_do_nothing(index_elements=["comment_id"])
+                            .returning(comments.c.id))
 
     @property
     def dialect(self) -> str:
@@ -112,35 +116,55 @@ class Store:
     def _save_one(self, row: dict[str, Any], decision: Mapping[str, Any],
                   priority: float) -> tuple[dict, bool]:
         with translated("save"):
-            try:
-                [(value, error)] = self._insert_many([(row, decision, priority)])
-            except exc.IntegrityError as err:
-                # Lost a race with a concurrent save of the same comment_id (PostgreSQL;
-                # SQLite serializes writers at BEGIN IMMEDIATE). The transaction is
-                # rolled back by now; the winner's row is committed, so read it.
-                existing = self.get(row["comment_id"])
-                if existing is None:
-                    raise StoreError("the database refused the comment") from err
-                return _unchanged(existing, row), False
+            [(value, error)] = self._insert_many([(row, decision, priority)])
         if error is not None:
             raise error
         return value
 
     def _insert_many(self, saves: Sequence[tuple]) -> list[tuple[Any, BaseException | None]]:
-        """Each save's (record, created) or its CommentConflict, in one transaction."""
+        """Each save's (record, created) or its CommentConflict, in one transaction.
+
+        A comment row is inserted unless its comment_id is already stored (ON CONFLICT DO
+        NOTHING: on PostgreSQL a concurrent insert of the same id is waited for, then found),
+        and the decisions and audit entries of the new rows go in one statement each.
+        """
         outcomes: list[tuple[Any, BaseException | None]] = [(None, None)] * len(saves)
         # In comment_id order: two processes' batches that share ids then wait for each
         # other in the same order, and cannot deadlock (the loser would answer 503).
         order = sorted(range(len(saves)), key=lambda i: saves[i][0]["comment_id"])
+        now = datetime.now(timezone.utc)
+        created: dict[str, tuple[int, dict]] = {}  # comment_id -> (pk, record), this batch
+        new: list[tuple[int, str, Mapping[str, Any], float]] = []
         with self._engine.connect().execution_options(**{WRITE: True}) as connection:
             with connection.begin():
                 for i in order:
                     row, decision, priority = saves[i]
                     try:
-                        outcomes[i] = (_insert(connection, row, decision, priority), None)
+                        outcomes[i] = (self._insert_comment(connection, row, decision, now, created), None)
                     except CommentConflict as conflict:  # raised before it writes anything
                         outcomes[i] = (None, conflict)
+                        continue
+                    if outcomes[i][0][1]:
+                        new.append((created[row["comment_id"]][0], row["comment_id"], decision, priority))
+                if new:
+                    _insert_decisions(connection, new, now)
         return outcomes
+
+    def _insert_comment(self, connection: sa.Connection, row: dict[str, Any], decision: Mapping[str, Any],
+                        now: datetime, created: dict[str, tuple[int, dict]]) -> tuple[dict, bool]:
+        comment_id = row["comment_id"]
+        if comment_id in created:  # the same comment twice in one batch: concurrent retries
+            return _unchanged(created[comment_id][1], row), False
+        pk = connection.execute(self._insert_new, {**row, "received_at": now}).scalar()
+        if pk is None:  # stored before: the common retry, or a concurrent one that won
+            existing = _read(connection, comment_id)
+            if existing is None:
+                raise StoreError("the database refused the comment")
+            return _unchanged(existing, row), False
+        # The record as a read would return it, without reading it back.
+        record = comment_record({**row, "received_at": now}, json.loads(json.dumps(decision)))
+        created[comment_id] = (pk, record)
+        return record, True
 
     def get(self, comment_id: str) -> dict | None:
         """The stored record of a comment, or None."""
@@ -158,29 +182,22 @@ class Store:
             return [audit_entry(row) for row in connection.execute(query).mappings()]
 
 
-def _insert(connection: sa.Connection, row: dict[str, Any], decision: Mapping[str, Any],
-            priority: float) -> tuple[dict, bool]:
-    # The common retry finds the row here and writes nothing.
-    existing = _read(connection, row["comment_id"])
-    if existing is not None:
-        return _unchanged(existing, row), False
-    now = datetime.now(timezone.utc)
-    model = decision.get("model") or {}
-    # Plain insert() with a parameter dict: the statement is built and
-    # compiled once, not per save (.values() would build it each time).
-    pk = connection.execute(comments.insert(), {**row, "received_at": now}).inserted_primary_key[0]
-    connection.execute(decisions.insert(), {
+def _insert_decisions(connection: sa.Connection, saves: Sequence[tuple[int, str, Mapping[str, Any], float]],
+                      now: datetime) -> None:
+    """The automatic decisions of new comments (pk, comment_id, decision, priority), their
+    audit entries and review items; each table in one statement."""
+    connection.execute(decisions.insert(), [{
         "comment_pk": pk, "kind": "automatic", "decision": decision["decision"],
         "body": dict(decision), "policy_version": decision.get("policy_version"),
-        "model_id": model.get("id"), "created_at": now,
-    })
-    connection.execute(audit_log.insert(), {
+        "model_id": (decision.get("model") or {}).get("id"), "created_at": now,
+    } for pk, _, decision, _ in saves])
+    connection.execute(audit_log.insert(), [{
         "at": now, "actor": "system", "action": "decided",
-        "comment_id": row["comment_id"], "detail": _audit_detail(decision),
-    })
-    if decision["decision"] == "review":
-        _enqueue(connection, pk, decision, priority, now)
-    return _read(connection, row["comment_id"]), True
+        "comment_id": comment_id, "detail": _audit_detail(decision),
+    } for _, comment_id, decision, _ in saves])
+    for pk, _, decision, priority in saves:
+        if decision["decision"] == "review":
+            _enqueue(connection, pk, decision, priority, now)
 
 
 def _enqueue(connection: sa.Connection, comment_pk: int, decision: Mapping[str, Any],
