@@ -75,7 +75,7 @@ class Moderator:
     def _log(self, decision: Decision, seconds: float) -> None:
         # One line per decision; the comment text stays out of the logs.
         if decision_log.isEnabledFor(logging.INFO):
-            decision_log.info(json.dumps({
+            decision_log.info(JsonLine({
                 "event": "decision",
                 "comment_id": decision.comment_id,
                 "decision": decision.decision,
@@ -85,3 +85,11 @@ class Moderator:
                 "policy_version": decision.policy_version,
                 "latency_ms": round(seconds * 1000, 3),
             }))
+
+
+class JsonLine(dict):
+    """A log message that is a JSON object: any formatter prints it as JSON text, and the
+    service's JSON formatter (serve.JsonFormatter) merges its fields without parsing it back."""
+
+    def __str__(self) -> str:
+        return json.dumps(self)

@@ -30,15 +30,18 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
         }
-        message = record.getMessage()
-        try:
-            parsed = json.loads(message) if message.startswith("{") else None
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            line.update(parsed)
+        if isinstance(record.msg, dict) and not record.args:
+            line.update(record.msg)  # a JsonLine (decisions), fields as they are
         else:
-            line["message"] = message
+            message = record.getMessage()
+            try:
+                parsed = json.loads(message) if message.startswith("{") else None
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict):
+                line.update(parsed)
+            else:
+                line["message"] = message
         request_id = getattr(record, "request_id", None)
         if request_id is not None:
             line["request_id"] = request_id
@@ -142,6 +145,11 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         # Threads overlap a request's database wait with another's decision.
         "worker_class": "gthread",
         "threads": threads,
+        # Each worker listens on its own socket and the kernel spreads new connections over
+        # them. On one shared socket the first worker to wake took every connection a client
+        # opened at once, and kept-alive connections never moved: one core did all the work.
+        # (A second server started on the same port by the same user would share it too.)
+        "reuse_port": True,
         "timeout": 30,
         "graceful_timeout": 10,
         "accesslog": None,

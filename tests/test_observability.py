@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -98,5 +99,8 @@ def test_every_log_line_of_a_request_carries_its_id_and_no_token(ops_app, caplog
         handler.removeFilter(handler.filters[-1])
     lines = [JsonFormatter().format(record) for record in caplog.records if record.name == "moderation.decision"]
     assert lines and all('"request_id": "req-7"' in line for line in lines)
+    fields = json.loads(lines[0])
+    assert fields["event"] == "decision" and fields["decision"] == "accept" and "message" not in fields
+    assert '"event": "decision"' in caplog.text, "any other formatter prints the decision as JSON text"
     assert all(SITE_TOKEN not in line for line in lines)
     assert SITE_TOKEN not in caplog.text

@@ -29,8 +29,15 @@ class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie, marked Secure whenever the request itself came over HTTPS.
 
     Plain http on loopback keeps working; behind a TLS proxy (gunicorn trusts its
-    X-Forwarded-Proto) the cookie is never sent back over plain http.
+    X-Forwarded-Proto) the cookie is never sent back over plain http. Only the pages
+    have sessions: the JSON API is called with tokens, and opening a session on each
+    of its requests (a signing serializer, a cookie lookup) was pure cost.
     """
+
+    def open_session(self, app: Flask, request):
+        if not request.path.startswith(app.config["SESSION_COOKIE_PATH"]):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
