@@ -90,3 +90,51 @@ def test_serve_answers_and_sigkill_loses_nothing_acknowledged(server):
     status, again = request(server.port, "POST", "/v1/comments", {"text": "Comment number 1 is fine.",
                                                                    "comment_id": "k1"})
     assert status == 200 and again["decision"] == acknowledged["k1"]
+
+
+def established_by_process(port: int, pids: list[int]) -> dict[int, int]:
+    """How many established TCP connections to ``port`` each process holds (from /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                    inodes.add(fields[9])
+    held = {}
+    for pid in pids:
+        fds = Path(f"/proc/{pid}/fd")
+        held[pid] = sum(1 for fd in fds.iterdir() if os.readlink(fd)[len("socket:["):-1] in inodes)
+    return held
+
+
+def children_of(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads sockets from Linux's /proc")
+def test_connections_opened_at_once_are_spread_over_the_workers(server):
+    """A client's pool of kept-alive connections must not all land on one worker (one core)."""
+    server.start()
+    connections = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(16)]
+    try:
+        for conn in connections:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        for conn in connections:
+            assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+        held = established_by_process(server.port, children_of(server.proc.pid))
+    finally:
+        for conn in connections:
+            conn.close()
+    assert len(held) == 2 and sum(held.values()) == 16, held
+    # Spread by the kernel's hash of each connection: all 16 on one worker has odds of 1 in 32,768.
+    assert min(held.values()) >= 1, held
