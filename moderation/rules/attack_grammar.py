@@ -47,8 +47,27 @@ _DISMISSALS = ("shut up", "get lost", "go away", "go home", "get out", "shut it"
 
 
 def alternation(words: Iterable[str]) -> str:
-    """A non-capturing regex group matching any of the words or phrases, longest first."""
-    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+    """A non-capturing regex group matching any of the words or phrases, longest first.
+
+    Written as a trie ("an|a" as "a(?:n)?"): only words sharing a prefix can match at one
+    place, and among those the longer is tried first, as in a list sorted longest first;
+    but the regex engine follows one branch per character instead of trying every word.
+    """
+    trie: dict = {}
+    for word in set(words):
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return "(?:" + _branches(trie) + ")"
+
+
+def _branches(node: dict) -> str:
+    branches = [re.escape(char) + _branches(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 @lru_cache(maxsize=4)
