@@ -211,3 +211,30 @@ def test_a_write_lock_that_cannot_be_taken_is_unavailable_not_a_crash(tmp_path, 
     monkeypatch.undo()
     assert store.save(make_comment("x"), {"decision": "accept", "reasons": []})[1] is True
     store.close()
+
+
+def test_sqlite_writers_queue_at_a_turnstile_before_the_write_lock(tmp_path):
+    """A process waiting for the write lock holds the turnstile, so the process that just
+    wrote cannot take the lock again ahead of it (flock alone is not fair)."""
+    import fcntl
+    import os
+
+    from moderation.store import Store
+
+    db = tmp_path / "m.sqlite3"
+    store = Store(f"sqlite:///{db}")
+    store.upgrade()
+    turn = os.open(str(db) + "-writelock-turn", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(turn, fcntl.LOCK_EX)  # as another process waiting for the lock would
+    saved = threading.Event()
+    writer = threading.Thread(target=lambda: (store.save(make_comment("queued"), {"decision": "accept",
+                                                                                  "reasons": []}),
+                                              saved.set()))
+    writer.start()
+    try:
+        assert not saved.wait(0.5), "the writer went past a turnstile someone else holds"
+    finally:
+        os.close(turn)
+    writer.join(10)
+    assert saved.is_set()
+    store.close()

@@ -119,19 +119,32 @@ def _queue_writers(engine: Engine, database: Path) -> None:
     # beside the database) instead of in SQLite's busy handler, which polls with sleeps
     # of up to 100 ms: a waiting writer starts the moment the last one has committed.
     lock_path = str(database) + "-writelock"
+    # flock is not fair: a process that has just committed, and already holds its next
+    # batch, takes the lock again before a waiting process is even scheduled, and that
+    # one waited for seconds. So writers pass a turnstile first, and hold it only while
+    # they wait for the lock: the one that just wrote queues behind the one waiting.
+    turn_path = lock_path + "-turn"
 
     def take(connection: sa.Connection) -> None:
         if connection.get_execution_options().get(WRITE) and "write_lock" not in connection.info:
+            fds: list[int] = []
             try:
-                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+                for path in (lock_path, turn_path):
+                    fds.append(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             except OSError as err:
+                for fd in fds:
+                    os.close(fd)
                 # A read-only or full folder: the write cannot happen now; the client retries.
                 raise StoreUnavailable("cannot take the database's write lock") from err
+            fd, turn = fds
             try:
+                fcntl.flock(turn, fcntl.LOCK_EX)
                 fcntl.flock(fd, fcntl.LOCK_EX)
             except BaseException:
                 os.close(fd)
                 raise
+            finally:
+                os.close(turn)  # lets the next writer queue for the lock
             connection.info["write_lock"] = fd
 
     def give_back(_dbapi_connection, record) -> None:
