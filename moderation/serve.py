@@ -98,7 +98,8 @@ class Server(BaseApplication):
         return create_app(self.settings)
 
 
-def run(settings: Settings, *, host: str, port: int, workers: int, threads: int = 4) -> None:
+def run(settings: Settings, *, host: str, port: int, workers: int, threads: int = 4,
+        reuse_port: bool = False) -> None:
     configure_logging()
     # Migrate once here, before workers start, so they never race to create the schema.
     store = Store(settings.database_url)
@@ -112,7 +113,7 @@ def run(settings: Settings, *, host: str, port: int, workers: int, threads: int 
         log.warning("no tokens configured: serving without authentication, on %s only", host)
     _metrics_folder()
     log.info("serving on http://%s:%d with %d workers of %d threads", host, port, workers, threads)
-    Server(settings, gunicorn_options(host, port, workers, threads)).run()
+    Server(settings, gunicorn_options(host, port, workers, threads, reuse_port)).run()
 
 
 def _metrics_folder() -> None:
@@ -130,13 +131,16 @@ def _metrics_folder() -> None:
 
 
 def _worker_exit(_server, worker) -> None:
-    # A dead worker's live gauges must not be summed any longer; its counters stay.
-    from prometheus_client import multiprocess
+    # A dead worker's live gauges must not be summed any longer; its counters stay. Without
+    # the metrics folder (gunicorn_options used outside run()) there is nothing to mark.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)
+        multiprocess.mark_process_dead(worker.pid)
 
 
-def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+def gunicorn_options(host: str, port: int, workers: int, threads: int,
+                     reuse_port: bool = False) -> dict[str, Any]:
     """The gunicorn settings the service runs with (the HTTP benchmark serves its bare
     Flask baseline with the very same)."""
     return {
@@ -145,11 +149,11 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         # Threads overlap a request's database wait with another's decision.
         "worker_class": "gthread",
         "threads": threads,
-        # Each worker listens on its own socket and the kernel spreads new connections over
-        # them. On one shared socket the first worker to wake took every connection a client
-        # opened at once, and kept-alive connections never moved: one core did all the work.
-        # (A second server started on the same port by the same user would share it too.)
-        "reuse_port": True,
+        # Off: the workers share one listening socket, and a restarting worker drops nothing.
+        # On: each worker listens on a socket of its own and the kernel spreads new connections
+        # over them, so a client's kept-alive pool no longer lands on whichever worker woke
+        # first; but a worker that restarts resets connections queued on its socket.
+        "reuse_port": reuse_port,
         "timeout": 30,
         "graceful_timeout": 10,
         "accesslog": None,

@@ -45,9 +45,9 @@ class Server:
         self.env.pop("MODERATION_MODERATOR_TOKENS", None)
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> None:
+    def start(self, *options: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "moderation", "serve", "--port", str(self.port), "--workers", "2"],
+            [sys.executable, "-m", "moderation", "serve", "--port", str(self.port), "--workers", "2", *options],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -122,9 +122,9 @@ def children_of(parent: int) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads sockets from Linux's /proc")
-def test_connections_opened_at_once_are_spread_over_the_workers(server):
-    """A client's pool of kept-alive connections must not all land on one worker (one core)."""
-    server.start()
+def test_with_reuse_port_connections_opened_at_once_are_spread_over_the_workers(server):
+    """With a socket per worker, a client's kept-alive pool does not all land on one worker (one core)."""
+    server.start("--reuse-port")
     connections = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(16)]
     try:
         for conn in connections:

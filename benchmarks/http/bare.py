@@ -3,7 +3,7 @@
 It reads the JSON body and answers a JSON object of about a decision's size, and does
 nothing else: no rules, no model, no database.
 
-    python benchmarks/http/bare.py PORT WORKERS THREADS
+    python benchmarks/http/bare.py PORT WORKERS THREADS [reuse-port]
 """
 
 from __future__ import annotations
@@ -43,4 +43,4 @@ class Bare(BaseApplication):
 
 if __name__ == "__main__":
     port, workers, threads = (int(arg) for arg in sys.argv[1:4])
-    Bare(gunicorn_options("127.0.0.1", port, workers, threads)).run()
+    Bare(gunicorn_options("127.0.0.1", port, workers, threads, reuse_port="reuse-port" in sys.argv[4:])).run()

@@ -1,7 +1,7 @@
 """HTTP throughput and latency of the service next to a bare Flask endpoint, in one run.
 
     python benchmarks/http/run.py [--seconds 10] [--connections 16] [--workers 2] [--threads 4]
-                                  [--rounds 2] [--postgres URL | --no-postgres] [--out FILE]
+                                  [--reuse-port] [--rounds 2] [--postgres URL | --no-postgres] [--out FILE]
 
 Each case starts its own gunicorn (the service via `moderation serve`, or the bare Flask app
 of bare.py with the same gunicorn settings), warms it up, then drives it from a second
@@ -37,6 +37,8 @@ ROOT = HERE.parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BENCH_DB = "moderation_http_bench"
+LISTENING = {False: "one listening socket shared by the workers",
+             True: "a listening socket per worker (reuse_port)"}
 
 
 def free_port() -> int:
@@ -64,12 +66,14 @@ def server(kind: str, port: int, args: argparse.Namespace, database_url: str | N
            logs: Path) -> Iterator[None]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     if kind == "bare":
-        command = [sys.executable, str(HERE / "bare.py"), str(port), str(args.workers), str(args.threads)]
+        command = [sys.executable, str(HERE / "bare.py"), str(port), str(args.workers), str(args.threads),
+                   *(["reuse-port"] if args.reuse_port else [])]
         ready = None
     else:
         env["MODERATION_DATABASE_URL"] = database_url or ""
         command = [sys.executable, "-m", "moderation", "--config", str(ROOT / "config.yaml"), "serve",
-                   "--port", str(port), "--workers", str(args.workers), "--threads", str(args.threads)]
+                   "--port", str(port), "--workers", str(args.workers), "--threads", str(args.threads),
+                   "--reuse-port" if args.reuse_port else "--shared-socket"]
         ready = "/readyz"
     with open(logs, "ab") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=ROOT)
@@ -192,7 +196,8 @@ def report(measured: dict, summary: dict, args: argparse.Namespace, seconds: flo
         "",
         f"Measured {when} on {platform.machine()} with {os.cpu_count()} cores (shared, noisy), "
         f"Python {platform.python_version()}, in {seconds:.0f} s. gunicorn gthread, "
-        f"{args.workers} workers x {args.threads} threads for both servers; wrk, 1 thread, "
+        f"{args.workers} workers x {args.threads} threads for both servers, "
+        f"{LISTENING[args.reuse_port]}; wrk, 1 thread, "
         f"{args.connections} connections, {args.seconds} s per run after a 2 s warm-up, "
         f"{args.rounds} rounds, each service run paired with a bare Flask run; medians.",
         "",
@@ -213,6 +218,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--reuse-port", action="store_true", help="a listening socket per worker, both servers")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--no-postgres", dest="postgres", action="store_const", const=None)

@@ -35,9 +35,11 @@ def main(ctx: click.Context, config: str | None) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default from config: 8000).")
 @click.option("--workers", type=click.IntRange(1, 64), help="gunicorn worker processes.")
 @click.option("--threads", type=click.IntRange(1, 64), help="Threads per worker.")
+@click.option("--reuse-port/--shared-socket", default=None,
+              help="A listening socket per worker (spreads kept-alive clients) or one shared.")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None,
-          threads: int | None) -> None:
+          threads: int | None, reuse_port: bool | None) -> None:
     """Run the HTTP service under gunicorn."""
     from ..serve import run
 
@@ -50,7 +52,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
             "MODERATION_MODERATOR_TOKENS, or bind to 127.0.0.1")
     try:
         run(settings, host=host, port=port or server.port, workers=workers or server.workers,
-            threads=threads or server.threads)
+            threads=threads or server.threads,
+            reuse_port=server.reuse_port if reuse_port is None else reuse_port)
     except ModerationError as exc:
         raise click.ClickException(str(exc)) from exc
 
