@@ -238,3 +238,30 @@ def test_sqlite_writers_queue_at_a_turnstile_before_the_write_lock(tmp_path):
     writer.join(10)
     assert saved.is_set()
     store.close()
+
+
+def test_a_sqlite_writer_waits_out_a_lock_held_outside_the_lock_file(tmp_path):
+    """SQLite's lock held by a connection that skipped the lock file (another program, the
+    command line): the writer keeps asking, gets through once it is free, and its
+    connection keeps the busy timeout readers rely on."""
+    import sqlite3
+
+    from moderation.store import Store
+    from moderation.store.database import BUSY_TIMEOUT_MS
+
+    db = tmp_path / "m.sqlite3"
+    store = Store(f"sqlite:///{db}")
+    store.upgrade()
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, other.rollback)
+    release.start()
+    try:
+        record, created = store.save(make_comment("waited"), {"decision": "accept", "reasons": []})
+    finally:
+        release.join()
+        other.close()
+    assert created and record["comment_id"] == "waited"
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == BUSY_TIMEOUT_MS
+    store.close()

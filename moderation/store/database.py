@@ -203,9 +203,37 @@ def _on_begin(connection: sa.Connection) -> None:
     # A writer takes the write lock up front: a deferred transaction that reads and
     # then writes can fail at once with SQLITE_BUSY instead of waiting its turn.
     if connection.get_execution_options().get(WRITE):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(connection)
     else:
         connection.exec_driver_sql("BEGIN")
+
+
+def _begin_immediate(connection: sa.Connection) -> None:
+    """BEGIN IMMEDIATE, asked again every millisecond while SQLite answers busy.
+
+    SQLite's own busy handler sleeps 1, 2, 5 ... then 100 ms between tries, and writers of
+    two processes, each holding the lock a few milliseconds, made each other wait up to a
+    second that way (p99 of stored comments 1 s, against 51 ms polling every millisecond).
+    """
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while time.monotonic() < deadline:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) and "busy" not in str(err):
+                    break
+            time.sleep(0.001)
+        # Once more through SQLAlchemy, so a failure arrives as its error, like any other.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        try:
+            raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except sqlite3.Error:
+            pass  # a failing connection: the error raised above says why
 
 
 @contextlib.contextmanager
