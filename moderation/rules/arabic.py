@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from typing import Iterator, Mapping
 
 import yaml
 
 from ..decision import CommentContext, Reason, Verdict
 from ..errors import ConfigError
+from .datafiles import read
 
 RULE_ACTIONS: tuple[str, ...] = ("reject", "review", "ignore")
 CODES: tuple[str, ...] = ("abusive_language", "identity_hate")
@@ -88,12 +88,7 @@ class ArabicLexicon:
 
 def load_lexicon(name: str = "arabic_abuse") -> ArabicLexicon:
     """The lists of moderation/rules/data/<name>.yaml."""
-    where = f"rules/data/{name}.yaml"
-    try:
-        text = files("moderation.rules").joinpath("data", f"{name}.yaml").read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(where, f"cannot read the Arabic abuse lexicon: {exc!r}") from exc
-    return parse_lexicon(text, where)
+    return parse_lexicon(*read(f"{name}.yaml", "the Arabic abuse lexicon"))
 
 
 def parse_lexicon(text: str, where: str) -> ArabicLexicon:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from typing import Iterator, Mapping
 
 import yaml
 
 from ..decision import CommentContext, Reason, Verdict
 from ..errors import ConfigError
+from .datafiles import read
 from ..text_tables import LEET_DIGITS
 
 ACTIONS: tuple[str, ...] = ("accept", "review", "reject")
@@ -55,12 +55,7 @@ class LanguageWords:
 
 def load_words(name: str = "language") -> LanguageWords:
     """The lists of moderation/rules/data/<name>.yaml, checked so that no word is in two camps."""
-    where = f"rules/data/{name}.yaml"
-    try:
-        text = files("moderation.rules").joinpath("data", f"{name}.yaml").read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(where, f"cannot read the language word lists: {exc!r}") from exc
-    return parse_words(text, where)
+    return parse_words(*read(f"{name}.yaml", "the language word lists"))
 
 
 def parse_words(text: str, where: str) -> LanguageWords:
