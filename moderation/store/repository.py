@@ -100,8 +100,8 @@ class Store:
                     pending.settle(error=err)
                 return
             except StoreError:
-                # One row can spoil the batch (a comment_id raced in by another process);
-                # then each gets its own transaction, and its own outcome.
+                # A row the database refuses spoils the whole transaction; then each
+                # save gets a transaction of its own, and its own outcome.
                 pass
             else:
                 for pending, (value, error) in zip(batch, outcomes):
