@@ -99,3 +99,11 @@ def test_only_artifacts_calls_joblib_load():
     callers = [str(p) for p in Path(moderation.__file__).parent.rglob("*.py")
                if "joblib.load" in p.read_text(encoding="utf-8")]
     assert [Path(c).name for c in callers] == ["artifacts.py"]
+
+
+def test_a_model_for_an_unknown_input_is_refused(copy):
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["input"] = "lower-cased"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="model input 'lower-cased' is unknown"):
+        artifacts.load(copy, manifest["sha256"])

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ConfigError
-from ..text import Normalized
 from .data import SOURCES, assign_splits, load_labeled_file, load_source, summarize
 from .artifacts import sha256_of
 from .labels import LABELS
+from .model_input import SKELETON, model_text
 from .moderated import SOURCE as MODERATORS, load_export
 from .pipeline import UNKNOWN
 from .records import Example
@@ -47,6 +47,10 @@ class ExportSpec(_Strict):
 
 class TrainingSpec(_Strict):
     seed: int = 13
+    # What the model reads (model_input.py): the skeleton view, with group names as written,
+    # each group's names as one word, every group as one placeholder, or no group names.
+    input: Literal["skeleton", "skeleton-groups-unified", "skeleton-groups-masked",
+                   "skeleton-groups-removed"] = SKELETON
     splits: dict[str, float] = {"validation": 0.1, "test": 0.1}
     sources: dict[str, SourceSpec]
     files: list[FileSpec] = []
@@ -78,7 +82,7 @@ class Dataset:
     """Parallel arrays, one row per example."""
 
     examples: list[Example]
-    texts: list[str]          # skeleton views: what the model reads
+    texts: list[str]          # what the model reads (model_input.model_text)
     Y: np.ndarray             # (rows, labels): 1, 0 or UNKNOWN
     sources: np.ndarray
     splits: np.ndarray
@@ -131,7 +135,7 @@ def build_dataset(spec: TrainingSpec, data_root: Path, spec_dir: Path,
     progress(f"{len(examples)} examples after de-duplication and splitting")
     return Dataset(
         examples=examples,
-        texts=[Normalized.of(e.text).skeleton.text for e in examples],
+        texts=[model_text(e.text, spec.input) for e in examples],
         Y=np.array([[UNKNOWN if e.labels[label] is None else e.labels[label] for label in LABELS]
                     for e in examples], dtype=np.int8).reshape(-1, len(LABELS)),
         sources=np.array([e.source for e in examples]),

@@ -7,10 +7,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..text import Normalized
 from . import artifacts, metrics
 from .data import load_labeled_file
 from .labels import LABELS
+from .model_input import model_text
 from .pipeline import UNKNOWN
 from .report import write_report
 
@@ -26,8 +26,7 @@ def open_candidate(model_dir: Path) -> artifacts.Artifact:
 
 
 def score(artifact: artifacts.Artifact, texts: list[str]) -> np.ndarray:
-    skeletons = [Normalized.of(t).skeleton.text for t in texts]
-    return artifact.pipeline.predict_proba(skeletons)
+    return artifact.pipeline.predict_proba([model_text(t, artifact.input) for t in texts])
 
 
 def evaluate_file(model_dir: Path, data: Path, *, text_column: str, label_columns: Mapping[str, str],

@@ -39,7 +39,7 @@ class Classifier:
     def __init__(self, artifact: Artifact, thresholds: Mapping[str, Threshold],
                  messages: Mapping[str, str], policies: Mapping[str, str]) -> None:
         self.model = artifact.pipeline.named_steps["classify"]
-        self.scorer = Scorer(artifact.pipeline.named_steps["features"], self.model)
+        self.scorer = Scorer(artifact.pipeline.named_steps["features"], self.model, artifact.input)
         self.ref = ModelRef(id=artifact.id, sha256=artifact.sha256)
         self.thresholds = thresholds
         self.messages = messages

@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from .features import _MASK, _P, WORD, NgramFeatures, _mix
+from .model_input import SKELETON, check_input, group_words
 from .pipeline import PerLabelClassifier
 
 # Distinct words remembered per process: a few MB, and far more than a day's vocabulary
@@ -89,18 +90,26 @@ class Scored:
 
 
 class Scorer:
-    """Scores skeleton texts with a fitted features step and PerLabelClassifier."""
+    """Scores skeleton texts with a fitted features step and PerLabelClassifier.
 
-    def __init__(self, features: NgramFeatures, model: PerLabelClassifier) -> None:
+    ``input`` is what the model was trained on (model_input.py): with group names rewritten,
+    the scorer rewrites a comment's words as training rewrote its texts.
+    """
+
+    def __init__(self, features: NgramFeatures, model: PerLabelClassifier, input: str = SKELETON) -> None:
         self.features = features
         self.model = model
+        self.input = check_input(input)
         self._cache: dict[str, Entry] = {}
         self._word_block = 1 << features.word_bits
 
     def score(self, text: str) -> Scored:
         matches = list(WORD.finditer(text))
         spans = np.array([m.span() for m in matches], dtype=np.int64).reshape(-1, 2)
-        entries = self._entries([m.group() for m in matches])
+        words = [m.group() for m in matches]
+        if self.input != SKELETON:
+            words, spans = group_words(words, spans, self.input)
+        entries = self._entries(words)
         hashes = np.array([h for h, _ in entries], dtype=np.uint64)
         chars = [c for _, c in entries]
         parts = [*self._word_columns(hashes), *chars]

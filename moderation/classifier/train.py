@@ -59,7 +59,7 @@ def train(spec_path: Path, data_root: Path, out_root: Path, *, model_id: str | N
 
     manifest = {
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "input": "skeleton",
+        "input": spec.input,
         "params": spec.params,
         "spec": raw_spec,
         "sources": {name: {split: cell["rows"] for split, cell in per_split.items()}
@@ -121,7 +121,7 @@ def tune_explanations(pipeline, spec: TrainingSpec, data_root: Path, sample: int
         return shares[0], {}
 
     # The serving path's scorer, so the span F1 reported is that of the served explanations.
-    scorer = Scorer(pipeline.named_steps["features"], pipeline.named_steps["classify"])
+    scorer = Scorer(pipeline.named_steps["features"], pipeline.named_steps["classify"], spec.input)
 
     def f1(examples, share) -> float:
         gold = [{i for s, e in ex.spans for i in range(s, e)} for ex in examples]
