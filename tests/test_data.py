@@ -64,9 +64,10 @@ def test_arabic_is_not_a_source_yet():
 
 def test_kaggle_insult_is_abuse_and_a_zero_is_clean_only_without_profanity():
     found = load("kaggle-insults")
-    assert [e.labels["personal_attack"] for e in found] == [1, 0, 0, 0, 1, 0, 1, 0]
-    assert [e.labels["abuse"] for e in found] == [1, 0, 0, 0, 1, 0, 1, None]
-    assert "fuck" in found[-1].text
+    assert [e.labels["personal_attack"] for e in found] == [1, 0, 0, 0, 1, 0, 1, 0, 0]
+    # Profanity is abuse though not an insult; a mild word alone ("stupid") says neither.
+    assert [e.labels["abuse"] for e in found] == [1, 0, 0, 0, 1, 0, 1, 1, None]
+    assert "fuck" in found[-2].text and "stupid" in found[-1].text
     assert all(e.labels["identity_hate"] is None and e.labels["threat"] is None for e in found)
     assert {e.split for e in found} == {"train"}
 
@@ -82,6 +83,7 @@ def test_kaggle_text_is_decoded_as_a_reader_saw_it():
         "Darn it, what a day.",
         "You are a fool & a liar.",
         "What the fuck, that referee was blind.",
+        "A stupid decision by the council, as usual.",
     ]
 
 

@@ -27,17 +27,21 @@ def _profanity() -> WordList:
                     terms=load_terms("abusive_language"), actions={"severe": "reject", "mild": "review"})
 
 
-def profane(text: str) -> bool:
-    """Whether the service's own abusive-language list finds anything in the text."""
-    return any(_profanity()(CommentContext.build(text)))
+def profanity(text: str) -> str | None:
+    """What the service's own abusive-language list finds in the text: "severe", "mild" or None."""
+    actions = {v.reason.action for v in _profanity()(CommentContext.build(text)) if v.reason}
+    return "severe" if "reject" in actions else "mild" if actions else None
 
 
 def kaggle_insults(root: Path) -> Iterator[Example]:
     """Insult=1 is an attack on a participant, hence also abuse.
 
-    Insult=0 still allows profanity, so it means abuse=0 only where the service's own
-    abusive-language list finds nothing; these are the only news-comment negatives for
-    abuse, and without them the model learns that news vocabulary itself is abusive.
+    Insult=0 still allows profanity. Where the service's own abusive-language list finds a
+    severe word (profanity, not "stupid") the comment is abuse, as OLID counts profanity
+    offensive; where it finds only a mild word, abuse is unknown ("a stupid policy" is
+    criticism the site publishes). Where it finds nothing, abuse=0: these are the only
+    news-comment negatives for abuse, and without them the model learns that news
+    vocabulary itself is abusive.
     """
     path = root / "kaggle-insults" / "train.csv"
 
@@ -48,7 +52,8 @@ def kaggle_insults(root: Path) -> Iterator[Example]:
             if not text:
                 yield NO_TEXT
                 continue
-            abuse = 1 if insult else (None if profane(text) else 0)
+            found = profanity(text)
+            abuse = 1 if insult or found == "severe" else (None if found else 0)
             yield Example(text, labels(personal_attack=insult, abuse=abuse), "kaggle-insults", "train")
     return tally("kaggle-insults", path, rows())
 
