@@ -72,29 +72,17 @@ def test_neutral_sentence_about_a_group_is_not_flagged(rules, text: str) -> None
     assert found == []
 
 
-# Sentences the served model still holds for review (its abuse score passes the review
-# threshold): identity-term bias left after training on neutral group mentions. Listed so
-# that any new one fails this test, and so does fixing one without updating the list.
-MODEL_STILL_HOLDS = {
-    "My moslem neighbours are lovely",
-    "Moslem people live in Cairo",
-    "Muslim communities celebrated the holiday",
-    "Moslem communities celebrated the holiday",
-    "Homosexual communities celebrated the holiday",
-    "I have many moslem friends",
-}
-
-
 def test_the_whole_service_publishes_the_template_sentences() -> None:
-    """Every rule and the served model together: neutral mentions of groups are accepted,
-    but for the model's known misses, which are held for review and never rejected."""
+    """Every rule and the served model together accept every neutral mention of every group.
+
+    The model reads comments without group names (moderation/classifier/model_input.py);
+    a model that read them held some of these for review (benchmarks/results/model_input.md).
+    """
     from moderation import Moderator
 
     from .conftest import CONFIG
 
     moderator = Moderator.from_config(CONFIG)
-    decisions = dict(zip(SENTENCES, moderator.check_many(SENTENCES)))
-    held = {text for text, d in decisions.items() if d.decision != "accept"}
-    assert held == MODEL_STILL_HOLDS
-    assert all(decisions[text].decision == "review" for text in held)
-    assert all(r.source == "model" for text in held for r in decisions[text].reasons)
+    held = {text: (d.decision, [r.code for r in d.reasons])
+            for text, d in zip(SENTENCES, moderator.check_many(SENTENCES)) if d.decision != "accept"}
+    assert held == {}
