@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from moderation.decision import CommentContext
 from moderation.errors import ConfigError
@@ -165,3 +166,35 @@ def test_digits_and_disguises_in_english_are_not_foreign(rule, text):
 
 def test_capitalized_cue_words_inside_a_sentence_are_names(rule):
     assert run(rule, "Grand Imam Ahmed El Tayeb met Pope Tawadros and Ana Bardo in Cairo") == []
+
+
+def _scanned(rule, text: str, **metadata) -> list:
+    """The rule's verdicts with its shortcut turned off: every word scanned."""
+    full = Language(rule="", message=MESSAGE, words=rule.words)
+    full._too_few_cues = lambda _text: False
+    return list(full(CommentContext.build(text, metadata)))
+
+
+ALL_CASE_TEXTS = [json.loads(line)["text"] for path in sorted(CASES.parent.glob("*.jsonl"))
+                  for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def test_the_shortcut_passes_only_what_the_full_scan_passes(rule):
+    skipped = 0
+    for text in ALL_CASE_TEXTS:
+        for metadata in ({}, {"language": "en"}):
+            if rule._too_few_cues(CommentContext.build(text, metadata).views.folded.text):
+                skipped += 1
+                assert _scanned(rule, text, **metadata) == [], text
+    assert skipped > len(ALL_CASE_TEXTS)  # most comments never reach the scan
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["the", "minister", "3ayez", "7aga", "ya", "el", "la", "شكرا", "Cairo",
+                                 "Bardo", "@user", "http://x.eg/a", "l'auteur", "2nd", "f16", "h3ll",
+                                 "мир", "満", "🈵", "it’s", "wallahi", "  ", ",", "123"]), max_size=14))
+def test_the_shortcut_never_passes_what_the_scan_would_hold(pieces):
+    rule = Language(rule="", message=MESSAGE, words=load_words())
+    text = " ".join(pieces)
+    assert [v.reason.code for v in rule(CommentContext.build(text))] == \
+        [v.reason.code for v in _scanned(rule, text)]
