@@ -53,14 +53,13 @@ class Corrections:
         self.keep = frozenset(w.lower() for w in keep)
 
     def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:
-        found = [(m.start(), m.end(), m.group()) for m in self.pattern.finditer(ctx.text)]
-        if not found:
-            return
+        # Most comments have no unknown word: the words alone (findall, no match objects) say so.
         frequency = self.frequency
-        unknown = {w for _, _, w in found
+        unknown = {w for w in set(self.pattern.findall(ctx.text))
                    if w not in frequency and w not in self.keep and not self._british(w)}
         if not unknown:
             return
+        found = [(m.start(), m.end(), m.group()) for m in self.pattern.finditer(ctx.text)]
         # English prose is thick with function words; a comment without them is another
         # language (or not prose), and its "unknown" words are not errors.
         words = [w.lower() for w in LETTERS.findall(ctx.text)]

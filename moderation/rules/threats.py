@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from itertools import groupby
+from operator import methodcaller
 from typing import Any, Iterator, Mapping
 
 import yaml
@@ -38,6 +39,7 @@ _SENTENCE_END = re.compile(r"[.!?\n]")
 _QUOTED = re.compile(r"[\"“«][^\"“”«»\n]*[\"”»]|(?<!\w)['‘][^\n]*?['’](?!\w)")
 _WORD, _LETTERS = re.compile(r"[^\W_]+"), re.compile(r"[a-z]+")
 _DOUBLE = re.compile(r"([a-z])\1+")  # collapsed before anchors are compared: "kiill", "kill" -> "kil"
+_FIRST = methodcaller("group", 1)  # the replacement: a call, not a template expanded per match
 # A report frame ("he wrote", "saying") excuses what follows it at once, or within six words
 # after "that", a colon or a quote; never the speaker's own ("I said", "we say").
 _CONNECTOR = re.compile(r"\bthat\b|[:\"“'‘]")
@@ -87,7 +89,7 @@ class Threats:
     def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:
         view = ctx.views.skeleton
         text = view.text
-        words = frozenset(_LETTERS.findall(_DOUBLE.sub(r"\1", text)))
+        words = frozenset(_LETTERS.findall(_DOUBLE.sub(_FIRST, text)))
         found: list[tuple[int, int]] = []
         worst = -1
         marked, marks = None, []
