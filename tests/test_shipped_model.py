@@ -64,3 +64,26 @@ def test_readyz_reports_the_model_ready(tmp_path):
         assert body["classifier"]["model"]["id"] == settings.model_dir.name
     finally:
         app.extensions["moderation"].store.close()
+
+
+def test_serving_scores_what_training_and_evaluation_score(shipped):
+    """The served scorer and `moderation evaluate` (the batch pipeline on model_text) agree,
+    group names included: the model reads whatever input its manifest names, both ways."""
+    from moderation.classifier import artifacts
+    from moderation.classifier.evaluate import score
+
+    settings = load_settings(CONFIG, environ={})
+    artifact = artifacts.load(settings.model_dir, settings.file.classifier.sha256)
+    texts = ["My Moslem neighbours are lovely", "The asylum-seekers' camp, black people and a black car",
+             "You are a f*cking 1d10t", "Deport the Sudanese, they are vermin", "Muslims!", ""]
+    batch = score(artifact, texts)
+    for text, row in zip(texts, batch):
+        served = shipped.check(text).scores
+        assert [served[label] for label in ("abuse", "personal_attack", "identity_hate", "threat")] == \
+            pytest.approx(row.tolist(), abs=1e-4), text
+
+
+def test_the_model_never_points_at_a_group_name(shipped):
+    decision = shipped.check("Deport the Copts and the Sudanese, they are vermin and dogs")
+    marked = {s.text.lower() for r in decision.reasons if r.source == "model" for s in r.spans}
+    assert marked and not marked & {"copts", "sudanese"}
