@@ -108,3 +108,15 @@ def test_spellings_of_one_group_score_alike_and_other_groups_apart() -> None:
     _, masked = fitted_on(MASKED)
     assert np.allclose(masked.score("sikhs are vermin").probabilities,
                        masked.score("palestinians are vermin").probabilities)
+
+
+def test_a_spec_names_one_of_the_known_inputs(tmp_path) -> None:
+    from moderation.classifier.dataset import load_spec
+    from moderation.errors import ConfigError
+
+    path = tmp_path / "spec.yaml"
+    path.write_text("sources: {olid: {}}\ninput: skeleton-groups-removed\n")
+    assert load_spec(path)[0].input == REMOVED
+    path.write_text("sources: {olid: {}}\ninput: raw-text\n")
+    with pytest.raises(ConfigError, match="input"):
+        load_spec(path)

@@ -14,7 +14,7 @@ from ..errors import ConfigError
 from .data import SOURCES, assign_splits, load_labeled_file, load_source, summarize
 from .artifacts import sha256_of
 from .labels import LABELS
-from .model_input import SKELETON, model_text
+from .model_input import INPUTS, SKELETON, model_text
 from .moderated import SOURCE as MODERATORS, load_export
 from .pipeline import UNKNOWN
 from .records import Example
@@ -49,8 +49,7 @@ class TrainingSpec(_Strict):
     seed: int = 13
     # What the model reads (model_input.py): the skeleton view, with group names as written,
     # each group's names as one word, every group as one placeholder, or no group names.
-    input: Literal["skeleton", "skeleton-groups-unified", "skeleton-groups-masked",
-                   "skeleton-groups-removed"] = SKELETON
+    input: Literal[INPUTS] = SKELETON  # type: ignore[valid-type]
     splits: dict[str, float] = {"validation": 0.1, "test": 0.1}
     sources: dict[str, SourceSpec]
     files: list[FileSpec] = []
