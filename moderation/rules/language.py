@@ -32,10 +32,6 @@ _WORD = re.compile(rf"(?P<skip>{_SKIP})|{_BODY}")
 _PLAIN_WORD = re.compile(_BODY)
 # For findall: each match gives its word, or "" for a skipped link or handle.
 _WORDS = re.compile(rf"(?:{_SKIP})|({_BODY})")
-
-
-def _may_skip(text: str) -> bool:
-    return "@" in text or "http" in text or "www." in text
 _ARABIC = re.compile(r"[\u0620-\u065f\u066e-\u06d3\u06d5-\u06ef\u06fa-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 _UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff]")  # Thai, kana, Han: no spaces
 _LATIN = re.compile(r"[a-z'\u00df-\u024f\u0300-\u036f\u1e00-\u1eff]+")
@@ -53,6 +49,10 @@ _SUFFIXES = (("ies", "y"), ("ily", "y"), ("ied", "y"), ("ing", ""), ("ing", "e")
              ("less", ""), ("ful", ""), ("ment", ""), ("ist", ""), ("ism", ""), ("al", ""))
 _SENTENCE_END = ".!?:;\n\"“«(-—"
 ENGLISH, NEUTRAL, SCRIPT = "english", "neutral", "script"
+
+
+def _may_skip(text: str) -> bool:
+    return "@" in text or "http" in text or "www." in text
 
 
 @dataclass(frozen=True)
