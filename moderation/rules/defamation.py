@@ -12,6 +12,7 @@ import yaml
 
 from ..decision import CommentContext, Reason, Verdict
 from ..errors import ConfigError
+from .incitement import load_data
 from .wordlist_patterns import Form, compile_groups
 
 _ANY = r"[^\W_][\w'’-]*"                      # one word, as "*" in a form
@@ -90,6 +91,11 @@ class Defamation:
         self.rule, self.writers_rule, self.message = rule, writers_rule, message
         lex = dict(lexicon) if lexicon is not None else load_lexicon()
         self._sets = {k: frozenset(v) for k, v in lex.items() if isinstance(v, list)}
+        # A group of people is nobody in particular: "Sudanese are thieves" accuses no one person
+        # (whether it incites against the group is the incitement rule's question).
+        self._sets["not_names"] |= {form for group in load_data("groups.yaml")["groups"]
+                                    for key in ("singular", "plural", "adjective") for form in group[key]
+                                    if " " not in form}
         self._titles = self._sets["person_titles"] | self._sets["writer_nouns"]
         self._starters = self._titles | {"whoever", "one"}  # the words a writer or title phrase starts with
         self._plurals = frozenset(w for w in self._sets["writer_nouns"] if w.endswith("s"))
