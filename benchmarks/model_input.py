@@ -85,9 +85,8 @@ def scoring_p50s(moderators: dict[str, Moderator], n: int, rounds: int = 10) -> 
     return {kind: round(statistics.median(v), 4) for kind, v in samples.items()}
 
 
-def measure_model(model_dir: Path, full: Moderator, settings) -> dict:
+def measure_model(model_dir: Path, full: Moderator, rules_only: Moderator) -> dict:
     manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
-    rules_only = Moderator(settings, rules=build_rules(settings))
     decisions = dict(zip(SENTENCES, full.check_many(SENTENCES)))
     held = sorted(t for t, d in decisions.items() if d.decision != "accept")
     files = {path.stem: measure(rules_only, full, cases(path))
@@ -155,7 +154,8 @@ def main() -> None:
     settings = load_settings(ROOT / "config.yaml")
     models = {kind: model_for(kind, args.models, args.spec, args.data_root) for kind in INPUTS}
     moderators = {kind: Moderator(with_classifier(settings, model_dir)) for kind, model_dir in models.items()}
-    results = {kind: measure_model(models[kind], moderators[kind], settings) for kind in models}
+    rules_only = Moderator(settings, rules=build_rules(settings))  # the same for every model
+    results = {kind: measure_model(models[kind], moderators[kind], rules_only) for kind in models}
     for kind, p50 in scoring_p50s(moderators, args.n).items():
         results[kind]["scoring_p50_ms"] = p50
     write(results, args.out, time.monotonic() - started)
