@@ -151,30 +151,28 @@ def test_sqlite_writers_of_several_processes_queue_on_a_lock_file_released_after
 def test_batches_of_two_processes_sharing_ids_in_opposite_order_do_not_deadlock(database_url):  # noqa: F811
     """Each batch is written in comment_id order, so two batches holding the same ids wait
     for each other in the same order; without it PostgreSQL aborts one as a deadlock."""
-    import time
-
-    from sqlalchemy import event
-
     from moderation.store import Store
     from moderation.store.group_commit import Pending
-    from moderation.store.repository import _comment_row
+    from moderation.store.repository import save_payload
 
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite writers never interleave: they take the write lock at BEGIN")
     first, second = Store(database_url), Store(database_url)
     first.upgrade()
-    for s in (first, second):
-        @event.listens_for(s.engine, "after_cursor_execute")
-        def slow(conn, cursor, statement, *args):
-            # Widen the window between the two inserts so the batches interleave.
-            if statement.startswith("INSERT INTO comments"):
-                time.sleep(0.2)
+    # Each batch inserts its comments in one statement; a pause before each row widens the
+    # window between a batch's two rows, so that unordered batches would interleave.
+    with first.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM pg_sleep(0.2); RETURN NEW; END $$")
+        connection.exec_driver_sql(
+            "CREATE TRIGGER slow_insert BEFORE INSERT ON comments FOR EACH ROW EXECUTE FUNCTION slow_row()")
 
     decision = {"decision": "accept", "reasons": []}
     outcomes = {}
 
     def run(store, key, ids):
-        batch = [Pending((_comment_row(make_comment(i)), decision, 0.0)) for i in ids]
+        batch = [Pending(save_payload(make_comment(i), decision, 0.0)) for i in ids]
         store._save_batch(batch)
         outcomes[key] = [(p.value[1] if p.value else None, p.error) for p in batch]
 
@@ -182,6 +180,9 @@ def test_batches_of_two_processes_sharing_ids_in_opposite_order_do_not_deadlock(
                threading.Thread(target=run, args=(second, 2, ["B", "A"]))]
     [t.start() for t in threads]
     [t.join() for t in threads]
+    with first.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER slow_insert ON comments")
+        connection.exec_driver_sql("DROP FUNCTION slow_row()")
     first.close()
     second.close()
     errors = [error for key in (1, 2) for _, error in outcomes[key] if error is not None]

@@ -44,7 +44,7 @@ class Store:
         insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         # A comment_id stored before inserts nothing and returns no id.
         self._insert_new = (insert(comments).on_conflict_do_nothing(index_elements=["comment_id"])
-                            .returning(comments.c.id))
+                            .returning(comments.c.comment_id, comments.c.id))
 
     @property
     def dialect(self) -> str:
@@ -84,9 +84,7 @@ class Store:
         Returns ``(record, created)``. A comment_id already stored returns its record
         unchanged with ``created`` False; with a different text, CommentConflict.
         """
-        row = _comment_row(comment)
-        _check_decision(decision)
-        return self._group.submit((row, decision, priority))
+        return self._group.submit(save_payload(comment, decision, priority))
 
     def _save_batch(self, batch: Sequence[Pending[tuple]]) -> None:
         """Write concurrent saves in one transaction; one by one if that transaction fails."""
@@ -109,14 +107,13 @@ class Store:
                 return
         for pending in batch:
             try:
-                pending.settle(self._save_one(*pending.payload))
+                pending.settle(self._save_one(pending.payload))
             except Exception as err:  # each caller gets its own error
                 pending.settle(error=err)
 
-    def _save_one(self, row: dict[str, Any], decision: Mapping[str, Any],
-                  priority: float) -> tuple[dict, bool]:
+    def _save_one(self, payload: tuple) -> tuple[dict, bool]:
         with translated("save"):
-            [(value, error)] = self._insert_many([(row, decision, priority)])
+            [(value, error)] = self._insert_many([payload])
         if error is not None:
             raise error
         return value
@@ -124,47 +121,48 @@ class Store:
     def _insert_many(self, saves: Sequence[tuple]) -> list[tuple[Any, BaseException | None]]:
         """Each save's (record, created) or its CommentConflict, in one transaction.
 
-        A comment row is inserted unless its comment_id is already stored (ON CONFLICT DO
-        NOTHING: on PostgreSQL a concurrent insert of the same id is waited for, then found),
-        and the decisions and audit entries of the new rows go in one statement each.
+        The batch's comments go in one INSERT of many rows, each skipped if its comment_id
+        is already stored (ON CONFLICT DO NOTHING: on PostgreSQL a concurrent insert of the
+        same id is waited for, then found); the decisions and audit entries of the new rows
+        follow in one statement each. A statement per row would cost more than the decision.
         """
-        outcomes: list[tuple[Any, BaseException | None]] = [(None, None)] * len(saves)
         # In comment_id order: two processes' batches that share ids then wait for each
         # other in the same order, and cannot deadlock (the loser would answer 503).
         order = sorted(range(len(saves)), key=lambda i: saves[i][0]["comment_id"])
         now = datetime.now(timezone.utc)
-        created: dict[str, tuple[int, dict]] = {}  # comment_id -> (pk, record), this batch
-        new: list[tuple[int, str, Mapping[str, Any], float]] = []
+        first: dict[str, int] = {}  # comment_id -> the save that inserts it
+        for i in order:
+            first.setdefault(saves[i][0]["comment_id"], i)
+        outcomes: list[tuple[Any, BaseException | None]] = [(None, None)] * len(saves)
         with self._engine.connect().execution_options(**{WRITE: True}) as connection:
             with connection.begin():
+                inserted = dict(connection.execute(
+                    self._insert_new, [{**saves[i][0], "received_at": now} for i in first.values()]
+                ).all()) if first else {}
+                new = []
                 for i in order:
-                    row, decision, priority = saves[i]
-                    try:
-                        outcomes[i] = (self._insert_comment(connection, row, decision, now, created), None)
-                    except CommentConflict as conflict:  # raised before it writes anything
-                        outcomes[i] = (None, conflict)
+                    row, decision, priority, decision_json = saves[i]
+                    comment_id = row["comment_id"]
+                    pk = inserted.get(comment_id)
+                    if pk is not None and first[comment_id] == i:
+                        # The record as a read would return it, without reading it back.
+                        record = comment_record({**row, "received_at": now}, json.loads(decision_json))
+                        outcomes[i] = ((record, True), None)
+                        new.append((pk, comment_id, decision, priority))
                         continue
-                    if outcomes[i][0][1]:
-                        new.append((created[row["comment_id"]][0], row["comment_id"], decision, priority))
+                    # Stored before (the common retry, or a concurrent one that won), or
+                    # twice in this batch (concurrent retries): a repeat of the same text.
+                    existing = (outcomes[first[comment_id]][0][0] if pk is not None
+                                else _read(connection, comment_id))
+                    if existing is None:
+                        raise StoreError("the database refused the comment")
+                    try:
+                        outcomes[i] = ((_unchanged(existing, row), False), None)
+                    except CommentConflict as conflict:
+                        outcomes[i] = (None, conflict)
                 if new:
                     _insert_decisions(connection, new, now)
         return outcomes
-
-    def _insert_comment(self, connection: sa.Connection, row: dict[str, Any], decision: Mapping[str, Any],
-                        now: datetime, created: dict[str, tuple[int, dict]]) -> tuple[dict, bool]:
-        comment_id = row["comment_id"]
-        if comment_id in created:  # the same comment twice in one batch: concurrent retries
-            return _unchanged(created[comment_id][1], row), False
-        pk = connection.execute(self._insert_new, {**row, "received_at": now}).scalar()
-        if pk is None:  # stored before: the common retry, or a concurrent one that won
-            existing = _read(connection, comment_id)
-            if existing is None:
-                raise StoreError("the database refused the comment")
-            return _unchanged(existing, row), False
-        # The record as a read would return it, without reading it back.
-        record = comment_record({**row, "received_at": now}, json.loads(json.dumps(decision)))
-        created[comment_id] = (pk, record)
-        return record, True
 
     def get(self, comment_id: str) -> dict | None:
         """The stored record of a comment, or None."""
@@ -253,6 +251,12 @@ def _unchanged(existing: dict, row: Mapping[str, Any]) -> dict:
     return existing
 
 
+def save_payload(comment: Mapping[str, Any], decision: Mapping[str, Any], priority: float) -> tuple:
+    """What one save hands to the group commit: the comment's row, the decision, the review
+    priority and the decision's JSON text; checked here, so a bad save fails alone."""
+    return _comment_row(comment), decision, priority, _decision_json(decision)
+
+
 def _comment_row(comment: Mapping[str, Any]) -> dict[str, Any]:
     """The comments row for a comment mapping; refuses what a database would refuse."""
     row: dict[str, Any] = {}
@@ -289,13 +293,14 @@ def _storable(name: str, value: str) -> str:
     return value
 
 
-def _check_decision(decision: Mapping[str, Any]) -> None:
-    # Checked before the transaction: psycopg serializes JSON outside SQLAlchemy's
-    # error wrapping, and SQLite would store NaN where PostgreSQL refuses it.
+def _decision_json(decision: Mapping[str, Any]) -> str:
+    """The decision as JSON text, checked before the transaction: psycopg serializes JSON
+    outside SQLAlchemy's error wrapping, and SQLite would store NaN where PostgreSQL refuses it.
+    The record a save returns is read back from this text, as a later read would return it."""
     if not isinstance(decision, Mapping) or not isinstance(decision.get("decision"), str):
         raise StoreError("the decision must be a Decision.to_dict() mapping")
     try:
-        json.dumps(decision, allow_nan=False)
+        return json.dumps(decision, allow_nan=False)
     except (TypeError, ValueError) as err:
         raise StoreError("the decision is not storable as JSON (a NaN or infinite score?)") from err
 
