@@ -82,3 +82,22 @@ def test_evidence_points_at_the_insult(pipeline):
     assert "idiot" in [text[s:e] for s, e in ranges]
     assert all(text[s:e] != "thanks" for s, e in ranges)
     assert evidence(scorer.score(""), model.coef_[:, 0]) == []
+
+
+@pytest.mark.parametrize("values", [[], [7], [3, 3, 3], [1, 2, 2, 3, 9, 9], list(range(50)) * 3])
+def test_runs_are_the_distinct_values_and_their_counts(values):
+    ordered = np.sort(np.array(values, dtype=np.int64))
+    columns, counts = scorer_module._runs(ordered)
+    expected_columns, expected_counts = np.unique(ordered, return_counts=True)
+    assert columns.tolist() == expected_columns.tolist()
+    assert counts.tolist() == expected_counts.tolist()
+    assert columns.dtype == np.int64 and counts.dtype == np.int64
+
+
+def test_each_occurrence_is_traced_to_its_column(pipeline):
+    scorer = scorer_of(pipeline)
+    for text in TEXTS:
+        scored = scorer.score(text)
+        rank = scored._column_of_occurrence
+        assert scored.columns[rank].tolist() == scored.occurrences.tolist()
+        assert np.bincount(rank, minlength=len(scored.columns)).tolist() == scored.counts.tolist()

@@ -25,4 +25,4 @@ def evidence(scored: Scored, coef: np.ndarray, share: float = DEFAULT_SHARE) -> 
     if strongest <= 0:
         return []
     chosen = (weights > 0) & (weights >= share * strongest)
-    return [(int(s), int(e)) for s, e in scored.spans[chosen]]
+    return [(s, e) for s, e in scored.spans[chosen].tolist()]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Iterator, Mapping
-
-import numpy as np
 
 from ..decision import CommentContext, ModelRef, Reason, Verdict
 from .artifacts import Artifact
@@ -50,19 +49,20 @@ class Classifier:
         text = ctx.views.skeleton.text
         try:
             scored = self.scorer.score(text)
-            probabilities = scored.probabilities
-            if not np.all(np.isfinite(probabilities)):
+            # Four numbers: Python floats are cheaper to check and round than numpy scalars.
+            probabilities = scored.probabilities.tolist()
+            if not all(map(math.isfinite, probabilities)):
                 raise ValueError("non-finite scores")
         except Exception:
             # Fail closed: a comment the model could not score is held, never let through.
             log.exception("classifier %s could not score a comment", self.ref.id)
             yield unavailable(self.messages["classifier_unavailable"])
             return
-        scores = {label: round(float(p), 4) for label, p in zip(LABELS, probabilities)}
+        scores = {label: round(p, 4) for label, p in zip(LABELS, probabilities)}
         yield Verdict(scores=scores, model=self.ref)
         for k, label in enumerate(LABELS):
             limit = self.thresholds[label]
-            score = float(probabilities[k])
+            score = probabilities[k]
             if score < limit.review:
                 continue
             code, policy = LABEL_REASONS[label]

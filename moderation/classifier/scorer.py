@@ -12,8 +12,11 @@ every label and explains any of them (explain.py).
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from typing import Sequence
 
 import numpy as np
@@ -81,11 +84,14 @@ class Scored:
 
     @cached_property
     def _column_of_occurrence(self) -> np.ndarray:
-        """For each occurrence, the index of its column in ``columns``: its rank after sorting."""
+        """For each occurrence, the index of its column in ``columns``: its rank after sorting.
+
+        Sorted, the occurrences are ``columns`` each repeated ``counts`` times. (A binary search
+        of ``columns`` is faster for short comments but several times slower for long ones.)
+        """
         order = np.argsort(self.occurrences)
-        ordered = self.occurrences[order]
         rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.cumsum(np.concatenate([[0], ordered[1:] != ordered[:-1]]))[:len(order)]
+        rank[order] = np.repeat(np.arange(len(self.columns)), self.counts)
         return rank
 
 
@@ -105,8 +111,10 @@ class Scorer:
 
     def score(self, text: str) -> Scored:
         matches = list(WORD.finditer(text))
-        spans = np.array([m.span() for m in matches], dtype=np.int64).reshape(-1, 2)
-        words = [m.group() for m in matches]
+        words = list(map(re.Match.group, matches))
+        # A flat iterator into numpy: an array from a list of pairs costs twice as much.
+        spans = np.fromiter(chain.from_iterable(map(re.Match.span, matches)), np.int64,
+                            2 * len(matches)).reshape(-1, 2)
         if self.input != SKELETON:
             words, spans = group_words(words, spans, self.input)
         entries = self._entries(words)
@@ -114,20 +122,22 @@ class Scorer:
         chars = [c for _, c in entries]
         parts = [*self._word_columns(hashes), *chars]
         occurrences = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        ordered = np.sort(occurrences)
-        first = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))[:len(ordered)]
-        columns = ordered[first]
-        counts = np.diff(np.append(first, len(ordered)))
+        columns, counts = _runs(np.sort(occurrences))
         values = self._weigh(columns, counts)
-        raw = values @ self.model.coef_[columns] + self.model.intercept_
+        # np.take copies the same rows as coef_[columns], several times faster for 2-D arrays.
+        raw = values @ np.take(self.model.coef_, columns, axis=0) + self.model.intercept_
         calibration = self.model.calibration_
         probabilities = 1.0 / (1.0 + np.exp(calibration[:, 0] * raw + calibration[:, 1]))
-        char_sizes = np.array([len(c) for c in chars], dtype=np.int64)
+        char_sizes = np.fromiter(map(len, chars), np.int64, len(chars))
         return Scored(probabilities, columns, values, counts, occurrences,
                       self.features.word_ngrams, char_sizes, spans)
 
     def _entries(self, words: Sequence[str]) -> list[Entry]:
         cache = self._cache
+        try:
+            return [cache[w] for w in words]  # most comments: every word seen before
+        except KeyError:
+            pass
         missing = [w for w in dict.fromkeys(words) if w not in cache]
         if missing:
             if len(cache) + len(missing) > CACHE_WORDS:
@@ -157,12 +167,33 @@ class Scorer:
 
     def _weigh(self, columns: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """NgramFeatures.weigh for one row: sublinear TF times IDF, each block scaled to unit length."""
-        data = (1.0 + np.log(counts.astype(np.float32))) * self.features.idf_[columns]
+        data = np.log(counts, dtype=np.float32)
+        data += 1.0
+        data *= self.features.idf_[columns]
         split = int(np.searchsorted(columns, self._word_block))  # columns are sorted: words first
-        squares = data.astype(np.float64) ** 2
-        norms = np.sqrt([squares[:split].sum(), squares[split:].sum()])
-        norms[norms == 0] = 1.0
-        return np.concatenate([data[:split] / norms[0], data[split:] / norms[1]]).astype(np.float32)
+        # Divided in float64 and rounded once to float32, as NgramFeatures.weigh does.
+        wide = data.astype(np.float64)
+        squares = wide * wide
+        for block in (slice(None, split), slice(split, None)):
+            norm = math.sqrt(np.add.reduce(squares[block]))
+            if norm:  # a block with no weight stays zero
+                wide[block] /= norm
+        return wide.astype(np.float32)
+
+
+def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted array and how often each occurs.
+
+    What np.unique(return_counts=True) gives, in fewer numpy calls: at a few hundred
+    elements the calls, not the work, are the cost.
+    """
+    n = len(ordered)
+    # bounds: where each run starts, then n.
+    change = np.empty(n + 1, dtype=bool)
+    change[0] = change[n] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=change[1:n])
+    bounds = change.nonzero()[0]
+    return ordered[bounds[:-1]], bounds[1:] - bounds[:-1]
 
 
 def _word_hash(word: str) -> int:
