@@ -23,6 +23,10 @@ _ODD_RUN = re.compile(r"!+")
 # A letter next to a digit or stand-in symbol: where a leetspeak word may be. Words are then
 # grown from there in both directions over word characters, digits and stand-in symbols.
 _LEET_HINT = re.compile(r"[a-z][0-9$]|[0-9@$!|+][a-z]")
+# The same places found from the digit or symbol: a regex opening with a character class is
+# searched by skipping to that class, not tried at every character. Either finds a hint in the
+# same words, and a word is grown the same from any of its characters (tests hold the two equal).
+_LEET_AT = re.compile(r"[0-9@$!|+](?:(?<=[a-z][0-9$])|(?=[a-z]))")
 _LEET_RUN = re.compile(r"[a-z0-9@$!|+]*")
 # Two single letters after separators: a cheap test before the exact pattern below.
 _SEP = r"[ .\-_,/\\~:;]"
@@ -152,12 +156,12 @@ def _unconfuse(parts: _Parts) -> _Parts:
     return mapped, [starts[i] for i in kept], [ends[j - 1] for j in bounds]
 
 
-def _deleet(parts: _Parts) -> _Parts:
+def _deleet(parts: _Parts, hints: re.Pattern[str] = _LEET_AT) -> _Parts:
     """Digits and symbols standing for letters inside words ("sh1t", "a$$hole") become letters."""
     text, starts, ends = parts
     chars: list[str] | None = None
     reverse, done = "", 0
-    for hint in _LEET_HINT.finditer(text):
+    for hint in hints.finditer(text):
         if hint.start() < done:
             continue
         reverse = reverse or text[::-1]

@@ -89,7 +89,7 @@ class Threats:
     def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:
         view = ctx.views.skeleton
         text = view.text
-        words = frozenset(_LETTERS.findall(_DOUBLE.sub(_FIRST, text)))
+        words = anchor_words(text)
         found: list[tuple[int, int]] = []
         worst = -1
         marked, marks = None, []
@@ -127,6 +127,15 @@ class Threats:
             return False
         quoted = any(q.start() <= start and end <= q.end() for q in _QUOTED.finditer(text))
         return quoted and _find(self._guards["quote_cue"], text, 0, len(text)) is not None
+
+
+def anchor_words(text: str) -> frozenset[str]:
+    """The comment's words with doubled letters collapsed, as the anchors are written.
+
+    The same as the words of the collapsed text, since a double never spans two words; but each
+    different word is collapsed once, not every time it occurs with the text around it.
+    """
+    return frozenset(_DOUBLE.sub(_FIRST, " ".join(set(_LETTERS.findall(text)))).split())
 
 
 def _matches(pattern: ThreatPattern, text: str) -> Iterator[re.Match[str]]:

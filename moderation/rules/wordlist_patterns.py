@@ -105,20 +105,34 @@ class _Trie:
 
 def compile_groups(groups: list[list[Form]]) -> tuple[re.Pattern[str] | None, list[int]]:
     """One regex for all groups, and for each capturing group (from 1) the index of its group."""
+    pattern, _, _, captures = compile_split(groups)
+    return pattern, captures
+
+
+def compile_split(groups: list[list[Form]]) -> tuple[
+        re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str] | None, list[int]]:
+    """compile_groups' regex, that regex without its '*stem*' spellings, the stems alone, and the captures.
+
+    A stem found anywhere in the text is tried from the start of every word: most of a scan's
+    time. Where the stems regex finds nothing, the inside spellings cannot match, and the regex
+    without them finds the same matches with the same capture numbers (theirs are numbered last).
+    """
     whole, inside = _Trie(), _Trie()
     for index, forms in enumerate(groups):
         for form in forms:
             (inside if form.any_prefix else whole).add(form, index)
-    alternatives = []
-    if whole.root:
-        alternatives.append(whole.render())
-    if inside.root:
-        alternatives.append(WORD + "*?" + inside.render())
+    whole_source = whole.render() if whole.root else None
+    inside_source = inside.render() if inside.root else None
+    alternatives = [source for source in (whole_source, inside_source and WORD + "*?" + inside_source) if source]
     if not alternatives:
-        return None, []
+        return None, None, None, []
     # Captures are numbered in the order they open, which is the order they were rendered.
     captures = [-1] + whole.group_of_capture + inside.group_of_capture
-    return re.compile(_START + "(?:" + "|".join(alternatives) + ")"), captures
+    pattern = re.compile(_START + "(?:" + "|".join(alternatives) + ")")
+    if inside_source is None:
+        return pattern, pattern, None, captures
+    without = re.compile(_START + "(?:" + whole_source + ")") if whole_source else None
+    return pattern, without, re.compile(inside_source), captures
 
 
 class MaskedMatcher:

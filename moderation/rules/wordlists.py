@@ -10,7 +10,7 @@ from typing import Iterable, Iterator, Mapping
 from ..decision import SEVERITY, CommentContext, Reason, Verdict
 from ..errors import ConfigError
 from ..text import View
-from .wordlist_patterns import MASKED_WORD, STRETCHED, Form, MaskedMatcher, compile_groups, expand
+from .wordlist_patterns import MASKED_WORD, STRETCHED, Form, MaskedMatcher, compile_split, expand
 
 SEVERITIES: tuple[str, ...] = ("severe", "mild")
 RULE_ACTIONS: tuple[str, ...] = ("reject", "review", "ignore")
@@ -73,7 +73,7 @@ class WordList:
         # Groups in order of severity, so the lowest group index found is the action to take.
         self._actions = sorted(set(best.values()), key=SEVERITY.__getitem__, reverse=True)
         groups = [[form for form, action in best.items() if action == wanted] for wanted in self._actions]
-        self._pattern, self._capture_group = compile_groups(groups)
+        self._pattern, self._without_inside, self._inside, self._capture_group = compile_split(groups)
         self._masked = MaskedMatcher(groups)
 
     def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:
@@ -86,7 +86,9 @@ class WordList:
         # The skeleton undoes disguises; the folded view catches what those steps might have bent.
         scans = [(marked, skeleton)] + ([(folded.text, folded)] if folded.text != marked else [])
         for text, view in scans:
-            for match in self._pattern.finditer(text):
+            # Without one of the '*stem*' stems in the text, the regex without them finds the same.
+            pattern = self._pattern if self._inside is None or self._inside.search(text) else self._without_inside
+            for match in pattern.finditer(text) if pattern is not None else ():
                 found.append(view.to_original(*match.span()))
                 worst = min(worst, self._capture_group[match.lastindex or 0])
         if "*" in marked or "#" in marked:
@@ -103,6 +105,11 @@ class WordList:
                                     spans=tuple(spans), score=None))
 
 
+# The last skeleton marked and its marked text: both word lists and the attacks rule read the
+# same comment's one after the other. A view is immutable, so the same object gives the same text.
+_last_marked: tuple[View | None, str] = (None, "")
+
+
 def mark_stretched(skeleton: View) -> str:
     """The skeleton text with the second letter of each squeezed run marked: "fuuuuck" -> "fu<NUL>ck".
 
@@ -110,6 +117,16 @@ def mark_stretched(skeleton: View) -> str:
     so a doubled letter whose second half covers several original characters was stretched, and
     the run may stand for one letter of a term or two. A plain double ("assess") stays as it is.
     """
+    global _last_marked
+    last = _last_marked  # one read: another thread may replace it meanwhile
+    if last[0] is skeleton:
+        return last[1]
+    marked = _mark_stretched(skeleton)
+    _last_marked = (skeleton, marked)
+    return marked
+
+
+def _mark_stretched(skeleton: View) -> str:
     text, starts, ends = skeleton.text, skeleton.starts, skeleton.ends
     if STRETCHED in text:
         text = text.replace(STRETCHED, " ")  # a NUL the commenter sent is not a marker
