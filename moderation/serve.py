@@ -98,7 +98,7 @@ class Server(BaseApplication):
         return create_app(self.settings)
 
 
-def run(settings: Settings, *, host: str, port: int, workers: int, threads: int = 4,
+def run(settings: Settings, *, host: str, port: int, workers: int, threads: int = 8,
         reuse_port: bool = False) -> None:
     configure_logging()
     # Migrate once here, before workers start, so they never race to create the schema.

@@ -1,6 +1,6 @@
 """HTTP throughput and latency of the service next to a bare Flask endpoint, in one run.
 
-    python benchmarks/http/run.py [--seconds 10] [--connections 16] [--workers 2] [--threads 4]
+    python benchmarks/http/run.py [--seconds 10] [--connections 16] [--workers 2] [--threads 8]
                                   [--reuse-port] [--rounds 2] [--postgres URL | --no-postgres] [--out FILE]
 
 Each case starts its own gunicorn (the service via `moderation serve`, or the bare Flask app
@@ -217,7 +217,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--reuse-port", action="store_true", help="a listening socket per worker, both servers")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
