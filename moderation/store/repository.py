@@ -124,7 +124,8 @@ class Store:
         The batch's comments go in one INSERT of many rows, each skipped if its comment_id
         is already stored (ON CONFLICT DO NOTHING: on PostgreSQL a concurrent insert of the
         same id is waited for, then found); the decisions and audit entries of the new rows
-        follow in one statement each. A statement per row would cost more than the decision.
+        follow in one statement each, so what a statement costs SQLAlchemy and the driver is paid
+        once per batch rather than once per comment.
         """
         # In comment_id order: two processes' batches that share ids then wait for each
         # other in the same order, and cannot deadlock (the loser would answer 503).
