@@ -160,8 +160,10 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int,
         "errorlog": "-",
         "logconfig_dict": LOGCONFIG,
         # Workers are recycled now and then so a slow leak can never take the service down.
-        "max_requests": 20000,
-        "max_requests_jitter": 2000,
+        # Rarely: a new worker spends about 3 s of CPU on imports and the model, which every
+        # 20,000 requests would be a tenth of a busy worker's time.
+        "max_requests": 200000,
+        "max_requests_jitter": 20000,
         "child_exit": _worker_exit,
         # gunicorn's control socket lives at one path per user: several servers on one
         # machine (blue/green, tests) would take it from each other and delete it.
