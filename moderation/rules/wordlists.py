@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Iterable, Iterator, Mapping
@@ -105,9 +106,10 @@ class WordList:
                                     spans=tuple(spans), score=None))
 
 
-# The last skeleton marked and its marked text: both word lists and the attacks rule read the
-# same comment's one after the other. A view is immutable, so the same object gives the same text.
-_last_marked: tuple[View | None, str] = (None, "")
+# Per thread, the last skeleton marked and its marked text: both word lists and the attacks rule
+# read the same comment's one after the other, in the thread deciding it. A view is immutable,
+# so the same object gives the same text.
+_last_marked = threading.local()
 
 
 def mark_stretched(skeleton: View) -> str:
@@ -117,12 +119,11 @@ def mark_stretched(skeleton: View) -> str:
     so a doubled letter whose second half covers several original characters was stretched, and
     the run may stand for one letter of a term or two. A plain double ("assess") stays as it is.
     """
-    global _last_marked
-    last = _last_marked  # one read: another thread may replace it meanwhile
-    if last[0] is skeleton:
+    last = getattr(_last_marked, "pair", None)
+    if last is not None and last[0] is skeleton:
         return last[1]
     marked = _mark_stretched(skeleton)
-    _last_marked = (skeleton, marked)
+    _last_marked.pair = (skeleton, marked)
     return marked
 
 
