@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from moderation import Moderator, create_app
@@ -114,3 +116,18 @@ def test_a_failing_explanation_holds_the_comment(model_config, monkeypatch):
     monkeypatch.setattr(rule, "evidence", explode)
     decision = moderator.check("what a stupid idea")
     assert decision.decision == "review" and "check_failed" in decision.codes
+
+
+def test_a_non_finite_score_holds_the_comment(model_config, monkeypatch):
+    moderator = Moderator(load_settings(model_config(), environ={}))
+    [classifier] = [r for r in moderator.rules if getattr(r, "name", "") == "classifier"]
+    score = classifier.scorer.score
+
+    def nan_scores(text):
+        scored = score(text)
+        return dataclasses.replace(scored, probabilities=np.full_like(scored.probabilities, np.nan))
+
+    monkeypatch.setattr(classifier.scorer, "score", nan_scores)
+    decision = moderator.check("A perfectly polite comment.")
+    assert decision.decision == "review"
+    assert "classifier_unavailable" in decision.codes
