@@ -1,12 +1,13 @@
-"""Choosing the model's hyper-parameters and source weights by cross-validation.
+"""Choosing the model's features, linear model, hyper-parameters and source weights by cross-validation.
 
     python benchmarks/model_selection.py [--data-root ../shared/data] [--rows 40000] [--folds 3]
+        [--gaps 0 2] [--logistic-C 1 4] [--svm-C 0.03 0.05 0.1 0.2] [--news-weight 1 3]
 
 On a fixed random sample of the training split built from training/spec.yaml, each
-candidate (regularization C x source weighting) is scored by k-fold cross-validated
-ROC AUC per label, pooled and per source, with features fitted inside each fold. The
-chosen values go into training/spec.yaml; the results are recorded in
-benchmarks/results/model_selection.md.
+candidate (word pairs or not x linear model and its C x source weighting) is scored by
+k-fold cross-validated ROC AUC per label, pooled and per source, with features fitted
+inside each fold. The chosen values go into training/spec.yaml; the results are recorded
+in benchmarks/results/model_selection.md.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import KFold
 
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from moderation.classifier.dataset import build_dataset, load_spec  # noqa: E402
 from moderation.classifier.features import NgramFeatures  # noqa: E402
 from moderation.classifier.labels import LABELS  # noqa: E402
-from moderation.classifier.pipeline import UNKNOWN  # noqa: E402
+from moderation.classifier.pipeline import LINEAR, UNKNOWN  # noqa: E402
 
 NEWS = ("kaggle-insults", "toxic-spans")
 
@@ -43,7 +43,10 @@ def main() -> None:
     parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--rows", type=int, default=40000)
     parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--C", type=float, nargs="+", default=[1.0, 4.0, 16.0])
+    parser.add_argument("--gaps", type=int, nargs="+", default=[0, 2],
+                        help="word pairs across up to this many words (0: none)")
+    parser.add_argument("--logistic-C", type=float, nargs="*", default=[1.0, 4.0])
+    parser.add_argument("--svm-C", type=float, nargs="*", default=[0.03, 0.05, 0.1, 0.2])
     parser.add_argument("--news-weight", type=float, nargs="+", default=[1.0, 3.0])
     args = parser.parse_args()
 
@@ -56,35 +59,44 @@ def main() -> None:
     results = {}
     started = time.monotonic()
     folds = list(KFold(args.folds, shuffle=True, random_state=spec.seed).split(rows))
-    fold_features = []
-    for train_idx, test_idx in folds:
-        features = NgramFeatures(tuple(p["word_ngrams"]), tuple(p["char_ngrams"]), p["word_bits"],
-                                 p["char_bits"], p["min_df"]).fit([texts[i] for i in train_idx])
-        fold_features.append((features.transform([texts[i] for i in train_idx]),
-                              features.transform([texts[i] for i in test_idx])))
-    for C, news in itertools.product(args.C, args.news_weight):
-        weights = np.where(np.isin(sources, NEWS), news, 1.0)
-        scores = np.full(Y.shape, np.nan)
-        for (train_idx, test_idx), (X_train, X_test) in zip(folds, fold_features):
-            for k, _ in enumerate(LABELS):
-                known = Y[train_idx, k] != UNKNOWN
-                model = LogisticRegression(C=C, solver="liblinear")
-                model.fit(X_train[known], Y[train_idx[known], k], sample_weight=weights[train_idx[known]])
-                positive = list(model.classes_).index(1)
-                scores[test_idx, k] = model.predict_proba(X_test)[:, positive]
-        cell = {"pooled": {}, "per_source": {}}
-        for k, label in enumerate(LABELS):
-            known = Y[:, k] != UNKNOWN
-            cell["pooled"][label] = auc(Y[known, k], scores[known, k])
-            for source in np.unique(sources):
-                mask = known & (sources == source)
-                value = auc(Y[mask, k], scores[mask, k]) if mask.any() else None
-                if value is not None:
-                    cell["per_source"].setdefault(source, {})[label] = value
-        results[f"C={C:g} news_weight={news:g}"] = cell
-        print(f"C={C:g} news_weight={news:g}: " + ", ".join(
-            f"{label} {v:.4f}" for label, v in cell["pooled"].items() if v is not None), flush=True)
+    models = [("logistic", C) for C in args.logistic_C] + [("svm", C) for C in args.svm_C]
+    for gaps in args.gaps:
+        fold_features = []
+        for train_idx, test_idx in folds:
+            features = NgramFeatures(tuple(p["word_ngrams"]), tuple(p["char_ngrams"]), p["word_bits"],
+                                     p["char_bits"], p["min_df"], gaps, p.get("pair_bits", 18))
+            features.fit([texts[i] for i in train_idx])
+            fold_features.append((features.transform([texts[i] for i in train_idx]),
+                                  features.transform([texts[i] for i in test_idx])))
+        for (linear, C), news in itertools.product(models, args.news_weight):
+            name = f"gaps={gaps} {linear} C={C:g} news_weight={news:g}"
+            results[name] = evaluate(linear, C, np.where(np.isin(sources, NEWS), news, 1.0),
+                                     folds, fold_features, Y, sources)
+            print(f"{name}: " + ", ".join(f"{label} {v:.4f}" for label, v in results[name]["pooled"].items()
+                                          if v is not None), flush=True)
     write(results, args, time.monotonic() - started)
+
+
+def evaluate(linear: str, C: float, weights, folds, fold_features, Y, sources) -> dict:
+    """Cross-validated AUC of one candidate, pooled and per source (decision values: AUC needs no calibration)."""
+    scores = np.full(Y.shape, np.nan)
+    for (train_idx, test_idx), (X_train, X_test) in zip(folds, fold_features):
+        for k, _ in enumerate(LABELS):
+            known = Y[train_idx, k] != UNKNOWN
+            model = LINEAR[linear](C, None)
+            model.fit(X_train[known], Y[train_idx[known], k], sample_weight=weights[train_idx[known]])
+            sign = 1.0 if list(model.classes_).index(1) == 1 else -1.0
+            scores[test_idx, k] = sign * model.decision_function(X_test)
+    cell = {"pooled": {}, "per_source": {}}
+    for k, label in enumerate(LABELS):
+        known = Y[:, k] != UNKNOWN
+        cell["pooled"][label] = auc(Y[known, k], scores[known, k])
+        for source in np.unique(sources):
+            mask = known & (sources == source)
+            value = auc(Y[mask, k], scores[mask, k]) if mask.any() else None
+            if value is not None:
+                cell["per_source"].setdefault(source, {})[label] = value
+    return cell
 
 
 def write(results: dict, args, seconds: float) -> None:
@@ -94,7 +106,16 @@ def write(results: dict, args, seconds: float) -> None:
     lines = ["# Model selection", "",
              f"`python benchmarks/model_selection.py --rows {args.rows} --folds {args.folds}` "
              f"({seconds:.0f} s). {args.folds}-fold cross-validated ROC AUC on {args.rows} training rows; "
-             "features fitted inside each fold.", "",
+             "features fitted inside each fold. `gaps`: word pairs across up to that many words "
+             "(0: none); `logistic` or `svm` (linear SVM), with its C.", "",
+             "## Best per label", "", "| label | candidate | AUC |", "|---|---|---|"]
+    for label in LABELS:
+        scored = [(cell["pooled"][label], name) for name, cell in results.items()
+                  if cell["pooled"][label] is not None]
+        if scored:
+            value, name = max(scored)
+            lines.append(f"| {label} | {name} | {value:.4f} |")
+    lines += ["",
              "## Pooled, per label", "", "| candidate | " + " | ".join(LABELS) + " | mean |",
              "|---|" + "---|" * (len(LABELS) + 1)]
     for name, cell in results.items():
