@@ -39,6 +39,30 @@ def test_rows_are_unit_length_per_block(features):
     assert np.isclose(np.linalg.norm(words), 1.0) and np.isclose(np.linalg.norm(chars), 1.0)
 
 
+def test_word_pairs_join_words_across_the_gap_in_their_own_unit_length_block():
+    features = NgramFeatures(word_bits=12, char_bits=14, min_df=1, word_gaps=2, pair_bits=10)
+    features.fit(["you are an idiot", "a fair report"])
+    pairs = slice(features.pair_offset, features.char_offset)
+    assert features.char_offset - features.pair_offset == 1 << 10
+    # "you … idiot" is a pair two words apart, the same column wherever it occurs.
+    aimed = features.counts(["you are an idiot"])[:, pairs].indices
+    apart = features.counts(["you were an idiot"])[:, pairs].indices
+    assert len(set(aimed)) == 3  # you…an, are…idiot, you…idiot (gaps 1 and 2)
+    assert len(set(aimed) & set(apart)) == 2  # you…an and you…idiot
+    row = features.transform(["you are an idiot"]).toarray()[0]
+    for block in (slice(0, features.pair_offset), pairs, slice(features.char_offset, None)):
+        assert np.isclose(np.linalg.norm(row[block]), 1.0)
+    # Pairs never join the words of two texts of a batch, nor a word with itself.
+    assert features.counts(["you", "idiot"])[:, pairs].nnz == 0
+    assert features.counts(["you are"])[:, pairs].nnz == 0
+
+
+def test_without_gaps_there_is_no_pair_block():
+    features = NgramFeatures(word_bits=12, char_bits=14, min_df=1, word_gaps=0)
+    assert features.pair_offset == features.char_offset == 1 << 12
+    assert features.n_columns == (1 << 12) + (1 << 14)
+
+
 def test_empty_text_has_no_features(features):
     assert features.transform([""]).nnz == 0
     assert features.transform(["!!! ..."]).nnz == 0
@@ -49,6 +73,8 @@ def test_build_pipeline_has_stable_steps_and_refuses_unknown_params():
     assert list(pipeline.named_steps) == ["features", "classify"]
     with pytest.raises(ValueError, match="colour"):
         build_pipeline({"colour": "red"})
+    with pytest.raises(ValueError, match="linear"):
+        build_pipeline({"linear": "forest"})
 
 
 def small_data():

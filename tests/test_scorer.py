@@ -19,9 +19,11 @@ TEXTS = ["you are an idiot, idiot", "", "a", "!!! ...", "Ünïcödé 😀 words"
          "a b c d e f g", "ab cd", "\ud800 lone surrogate"]
 
 
-def fitted(**params):
+def fitted(extra: tuple[str, ...] = (), **params):
+    """A tiny pipeline; ``extra`` texts join training as clean, so their n-grams have a weight."""
     pipeline = build_pipeline({"word_bits": 10, "char_bits": 12, "min_df": 1, "calibration_folds": 2, **params})
-    return pipeline.fit(TRAIN, np.array([[y, y, y, y] for y in LABELS_Y]))
+    y = LABELS_Y + [0] * len(extra)
+    return pipeline.fit(TRAIN + list(extra), np.array([[v, v, v, v] for v in y]))
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +36,21 @@ def scorer_of(pipeline) -> Scorer:
 
 
 def test_one_text_is_weighted_and_scored_exactly_as_in_a_batch(pipeline):
+    scorer = scorer_of(pipeline)
+    batch = pipeline.named_steps["features"].transform(TEXTS)
+    for i, text in enumerate(TEXTS):
+        scored = scorer.score(text)
+        row = batch.getrow(i)
+        row.sort_indices()
+        assert scored.columns.tolist() == row.indices.tolist()
+        assert np.allclose(scored.values, row.data)
+        assert np.allclose(scored.probabilities, pipeline.predict_proba([text])[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("params", [{"word_gaps": 2, "pair_bits": 9}, {"word_gaps": 3, "linear": "svm", "C": 0.5},
+                                    {"word_gaps": 1, "word_ngrams": [1, 3]}])
+def test_word_pairs_and_either_linear_model_score_exactly_as_in_a_batch(params):
+    pipeline = fitted(**params)
     scorer = scorer_of(pipeline)
     batch = pipeline.named_steps["features"].transform(TEXTS)
     for i, text in enumerate(TEXTS):
@@ -64,11 +81,32 @@ def test_word_weights_add_up_to_the_linear_score_when_every_ngram_lies_in_one_wo
             assert np.isclose(scored.word_weights(model.coef_[:, k]).sum(), raw[k] - model.intercept_[k])
 
 
-def test_a_word_pair_gives_each_word_its_own_characters_part():
-    pipeline = fitted(word_ngrams=[2, 2], char_ngrams=[9, 9])  # no unigrams; no char n-gram fits "abc"
+def test_word_weights_with_word_pairs_still_add_up_to_the_linear_score():
+    pipeline = fitted(word_ngrams=[1, 1], word_gaps=2)
+    scorer, model = scorer_of(pipeline), pipeline.named_steps["classify"]
+    for text in ["you are an idiot, idiot", "what a f*cking idiot you are", "a fair report", "a b"]:
+        scored = scorer.score(text)
+        raw = model.decision_function(pipeline.named_steps["features"].transform([text]))[0]
+        for k in range(4):
+            assert np.isclose(scored.word_weights(model.coef_[:, k]).sum(), raw[k] - model.intercept_[k])
+
+
+def test_a_pair_across_a_gap_gives_its_two_words_their_part_and_the_gap_nothing():
+    pipeline = fitted(("abc de fghi",), word_ngrams=[9, 9], char_ngrams=[9, 9], word_gaps=1)  # only pairs fit
     scorer = scorer_of(pipeline)
-    scored = scorer.score("abc, de")  # the pair spans 7 characters: "abc" holds 3, "de" 2, ", " none
-    assert len(scored.columns) == 1
+    scored = scorer.score("abc de fghi")  # one pair, abc…fghi: 3 and 4 characters
+    assert len(scored.columns) == 1 and scored.values[0] > 0
+    coef = np.zeros(pipeline.named_steps["classify"].coef_.shape[0])
+    coef[scored.columns[0]] = 7.0
+    weights = scored.word_weights(coef)
+    assert np.allclose(weights, [3.0 * scored.values[0], 0.0, 4.0 * scored.values[0]])
+
+
+def test_a_bigram_gives_each_word_its_own_characters_part():
+    pipeline = fitted(("abc, de",), word_ngrams=[2, 2], char_ngrams=[9, 9])  # no unigrams; no char n-gram fits "abc"
+    scorer = scorer_of(pipeline)
+    scored = scorer.score("abc, de")  # the bigram spans 7 characters: "abc" holds 3, "de" 2, ", " none
+    assert len(scored.columns) == 1 and scored.values[0] > 0
     coef = np.zeros(pipeline.named_steps["classify"].coef_.shape[0])
     coef[scored.columns[0]] = 7.0
     weights = scored.word_weights(coef)

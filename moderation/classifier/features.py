@@ -1,4 +1,4 @@
-"""Text features for the classifier: hashed word and character n-grams, TF-IDF weighted.
+"""Text features for the classifier: hashed word n-grams, word pairs and character n-grams, TF-IDF weighted.
 
 The model reads the *skeleton* view of a comment (moderation.text), so the same
 disguises the word lists see through (leetspeak, look-alikes, spacing, stretching)
@@ -31,6 +31,7 @@ _MASK = (1 << 64) - 1
 _P_INV = pow(_P, -1, 1 << 64)  # _P is odd, so it has an inverse modulo 2**64
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
 _SPACE, _SEP = 32, 0
+_PAIR_SALT = 100  # word pairs across a gap: one hash family whatever the gap
 CHUNK = 2000  # texts hashed at once: enough to amortize numpy's per-call cost, small in memory
 
 
@@ -62,22 +63,42 @@ def _mix(h: np.ndarray, salt: int, bits: int) -> np.ndarray:
 
 
 class NgramFeatures(TransformerMixin, BaseEstimator):
-    """Word n-grams and character n-grams within words, hashed, sublinear TF-IDF, each block L2-normalized.
+    """Word n-grams, word pairs across a gap and character n-grams within words: hashed,
+    sublinear TF-IDF, each block L2-normalized.
 
-    Columns: ``[0, 2**word_bits)`` words, then ``2**char_bits`` characters.
+    Word pairs join two words with 1 to ``word_gaps`` words between them ("you … idiot" in
+    "you are an idiot"), whatever the gap: an insult aimed at someone is rarely next to the
+    word that aims it. They have a block of their own, so they add to the word n-grams
+    rather than dilute them.
+
+    Columns: ``[0, 2**word_bits)`` words, then ``2**pair_bits`` word pairs (none when
+    ``word_gaps`` is 0), then ``2**char_bits`` characters.
     """
 
     def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] = (2, 5),
-                 word_bits: int = 18, char_bits: int = 19, min_df: int = 2) -> None:
+                 word_bits: int = 18, char_bits: int = 19, min_df: int = 2,
+                 word_gaps: int = 0, pair_bits: int = 18) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.word_bits = word_bits
         self.char_bits = char_bits
         self.min_df = min_df
+        self.word_gaps = word_gaps
+        self.pair_bits = pair_bits
+
+    @property
+    def pair_offset(self) -> int:
+        """The first word-pair column."""
+        return 1 << self.word_bits
+
+    @property
+    def char_offset(self) -> int:
+        """The first character n-gram column."""
+        return self.pair_offset + ((1 << self.pair_bits) if self.word_gaps else 0)
 
     @property
     def n_columns(self) -> int:
-        return (1 << self.word_bits) + (1 << self.char_bits)
+        return self.char_offset + (1 << self.char_bits)
 
     def occurrences(self, texts: Sequence[str]) -> tuple[Occurrences, Occurrences]:
         """Word and character n-gram occurrences of every text."""
@@ -112,6 +133,13 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
                 h = h * np.uint64(_P) + hashes[j:count + j]
             same = word_rows[:count] == word_rows[n - 1:]
             parts.append((word_rows[:count][same], _mix(h, n, self.word_bits)[same]))
+        for gap in range(1, self.word_gaps + 1):
+            count = len(starts) - gap - 1
+            if count <= 0:
+                break
+            h = hashes[:count] * np.uint64(_P) + hashes[gap + 1:]
+            same = word_rows[:count] == word_rows[gap + 1:]
+            parts.append((word_rows[:count][same], _mix(h, _PAIR_SALT, self.pair_bits)[same] + self.pair_offset))
         return _stack(parts)
 
     def _chars(self, cps, rows, window_hash) -> Occurrences:
@@ -125,7 +153,7 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
             starts = np.arange(count)
             keep = np.flatnonzero(sep[n:n + count] == sep[:count])
             h = window_hash(starts[keep], starts[keep] + n)
-            parts.append((rows[keep], _mix(h, 16 + n, self.char_bits) + (1 << self.word_bits)))
+            parts.append((rows[keep], _mix(h, 16 + n, self.char_bits) + self.char_offset))
         return _stack(parts)
 
     def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
@@ -160,13 +188,13 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
         return self.weigh(self.counts(texts))
 
     def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
-        """Sublinear TF times IDF, then each block (words, chars) scaled to unit length per row."""
+        """Sublinear TF times IDF, then each block (words, pairs, chars) scaled to unit length per row."""
         x = counts.copy()
         x.data = (1.0 + np.log(x.data)) * self.idf_[x.indices]
-        block = (x.indices >= (1 << self.word_bits)).astype(np.int64)
+        block = (x.indices >= self.pair_offset).astype(np.int64) + (x.indices >= self.char_offset)
         row = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
-        key = row * 2 + block
-        norms = np.sqrt(np.bincount(key, weights=x.data.astype(np.float64) ** 2, minlength=2 * x.shape[0]))
+        key = row * 3 + block
+        norms = np.sqrt(np.bincount(key, weights=x.data.astype(np.float64) ** 2, minlength=3 * x.shape[0]))
         norms[norms == 0] = 1.0
         x.data = (x.data / norms[key]).astype(np.float32)
         return x

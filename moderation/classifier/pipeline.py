@@ -11,6 +11,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
 
 from .features import NgramFeatures
 from .labels import LABELS
@@ -19,7 +20,14 @@ UNKNOWN = -1  # a label the example's source does not give
 
 DEFAULTS: dict[str, Any] = {
     "word_ngrams": [1, 2], "char_ngrams": [2, 5], "word_bits": 18, "char_bits": 19, "min_df": 2,
-    "C": 4.0, "class_weight": None, "calibration_folds": 3,
+    "word_gaps": 0, "pair_bits": 18, "linear": "logistic", "C": 4.0, "class_weight": None,
+    "calibration_folds": 3,
+}
+# The linear models a label can be fitted with. Both give one coefficient per feature, so
+# serving is the same sparse product whichever was trained.
+LINEAR = {
+    "logistic": lambda C, class_weight: LogisticRegression(C=C, solver="liblinear", class_weight=class_weight),
+    "svm": lambda C, class_weight: LinearSVC(C=C, class_weight=class_weight),
 }
 
 
@@ -29,26 +37,32 @@ def build_pipeline(params: Mapping[str, Any] | None = None) -> Pipeline:
     unknown = set(p) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"unknown model parameters: {sorted(unknown)}")
+    if p["linear"] not in LINEAR:
+        raise ValueError(f"linear must be one of {sorted(LINEAR)}, not {p['linear']!r}")
     features = NgramFeatures(word_ngrams=tuple(p["word_ngrams"]), char_ngrams=tuple(p["char_ngrams"]),
-                             word_bits=p["word_bits"], char_bits=p["char_bits"], min_df=p["min_df"])
+                             word_bits=p["word_bits"], char_bits=p["char_bits"], min_df=p["min_df"],
+                             word_gaps=p["word_gaps"], pair_bits=p["pair_bits"])
     return Pipeline([
         ("features", features),
-        ("classify", PerLabelClassifier(C=p["C"], class_weight=p["class_weight"],
+        ("classify", PerLabelClassifier(linear=p["linear"], C=p["C"], class_weight=p["class_weight"],
                                         calibration_folds=p["calibration_folds"])),
     ])
 
 
 class PerLabelClassifier(ClassifierMixin, BaseEstimator):
-    """A logistic regression per label, Platt-calibrated, trained only where the label is known.
+    """A linear model per label (logistic regression or linear SVM), Platt-calibrated, trained
+    only where the label is known.
 
     After fit, the whole model is four arrays, so scoring every label is one sparse
     product: ``coef_`` (features x labels), ``intercept_``, and the sigmoid calibration
     ``calibration_`` (labels x 2: p = 1 / (1 + exp(a * f + b))).
     """
 
-    def __init__(self, labels: tuple[str, ...] = LABELS, C: float | Mapping[str, float] = 4.0,
-                 class_weight: str | None = None, calibration_folds: int = 3) -> None:
+    def __init__(self, labels: tuple[str, ...] = LABELS, linear: str = "logistic",
+                 C: float | Mapping[str, float] = 4.0, class_weight: str | None = None,
+                 calibration_folds: int = 3) -> None:
         self.labels = labels
+        self.linear = linear
         self.C = C
         self.class_weight = class_weight
         self.calibration_folds = calibration_folds
@@ -76,16 +90,16 @@ class PerLabelClassifier(ClassifierMixin, BaseEstimator):
             # calibrate each label on models that never saw the sources giving its positives.
             folds = StratifiedKFold(self.calibration_folds, shuffle=True, random_state=0)
             model = CalibratedClassifierCV(
-                LogisticRegression(C=self._c(label), solver="liblinear", class_weight=self.class_weight),
+                LINEAR[self.linear](self._c(label), self.class_weight),
                 method="sigmoid", cv=folds, ensemble=False,
             ).fit(X[known], y, sample_weight=weights[known])
             fitted = model.calibrated_classifiers_[0]
-            lr = fitted.estimator
-            # Platt scaling is monotone, so the LR's positive-class column is what we keep.
-            positive = list(lr.classes_).index(1)
+            estimator = fitted.estimator
+            # Platt scaling is monotone, so the linear model's positive-class side is what we keep.
+            positive = list(estimator.classes_).index(1)
             sign = 1.0 if positive == 1 else -1.0
-            coef[:, k] = sign * lr.coef_[0]
-            intercept[k] = sign * lr.intercept_[0]
+            coef[:, k] = sign * estimator.coef_[0]
+            intercept[k] = sign * estimator.intercept_[0]
             sigmoid = fitted.calibrators[0]
             calibration[k] = (sigmoid.a_, sigmoid.b_)
         self.coef_ = coef

@@ -1,8 +1,8 @@
 """Scoring comments one at a time, fast: each word's n-gram columns come from a cache.
 
 Character n-grams never cross a word boundary (features.padded), so a comment's character
-columns are the union of its words' columns, and its word n-grams need only each word's
-hash. Words recur from comment to comment, so most of the hashing of a comment is a
+columns are the union of its words' columns, and its word n-grams and word pairs need only
+each word's hash. Words recur from comment to comment, so most of the hashing of a comment is a
 dictionary lookup, and what is left is a few array operations over its n-grams.
 
 The columns and weights are exactly those of ``NgramFeatures.transform`` (tests hold the
@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .features import _MASK, _P, WORD, NgramFeatures, _mix
+from .features import _MASK, _P, _PAIR_SALT, WORD, NgramFeatures, _mix
 from .model_input import SKELETON, check_input, group_words
 from .pipeline import PerLabelClassifier
 
@@ -40,9 +40,10 @@ class Scored:
 
     ``columns`` are its distinct feature columns (sorted), ``values`` their TF-IDF weights
     and ``counts`` how often each occurs. ``occurrences`` is every n-gram occurrence's
-    column: the word n-grams for each n in ``word_ngrams`` by their first word, then the
-    character n-grams, ``char_sizes[i]`` of them for word i. ``spans`` are the words'
-    [start, end) in the skeleton text.
+    column: the word n-grams for each n in ``word_ngrams`` by their first word, then the word
+    pairs for each gap up to ``word_gaps`` by their first word, then the character n-grams,
+    ``char_sizes[i]`` of them for word i. ``spans`` are the words' [start, end) in the
+    skeleton text.
     """
 
     probabilities: np.ndarray
@@ -51,6 +52,7 @@ class Scored:
     counts: np.ndarray
     occurrences: np.ndarray
     word_ngrams: tuple[int, int]
+    word_gaps: int
     char_sizes: np.ndarray
     spans: np.ndarray
 
@@ -60,7 +62,8 @@ class Scored:
         A column's contribution is split evenly over its occurrences. A character n-gram or a
         single word gives its share to the word it lies in; a run of n words spreads its share
         over the characters from its first word's start to its last word's end, so each word
-        holds its own characters' part.
+        holds its own characters' part. A word pair splits its share between its two words
+        by their lengths: the words between them are not part of it.
         """
         per_column = self.values * coef[self.columns] / self.counts
         contribution = per_column[self._column_of_occurrence]
@@ -77,6 +80,15 @@ class Scored:
             part = contribution[taken:taken + count] / (ends[n - 1:] - starts[:count])
             for j in range(n):
                 weights[j:j + count] += part * lengths[j:j + count]
+            taken += count
+        for gap in range(1, self.word_gaps + 1):
+            count = n_words - gap - 1
+            if count <= 0:
+                break
+            first, second = lengths[:count], lengths[gap + 1:]
+            part = contribution[taken:taken + count] / (first + second)
+            weights[:count] += part * first
+            weights[gap + 1:] += part * second
             taken += count
         owner = np.repeat(np.arange(n_words), self.char_sizes)
         return weights + np.bincount(owner, weights=contribution[taken:], minlength=n_words)
@@ -107,7 +119,7 @@ class Scorer:
         self.model = model
         self.input = check_input(input)
         self._cache: dict[str, Entry] = {}
-        self._word_block = 1 << features.word_bits
+        self._blocks = (features.pair_offset, features.char_offset)
 
     def score(self, text: str) -> Scored:
         matches = list(WORD.finditer(text))
@@ -130,7 +142,7 @@ class Scorer:
         probabilities = 1.0 / (1.0 + np.exp(calibration[:, 0] * raw + calibration[:, 1]))
         char_sizes = np.fromiter(map(len, chars), np.int64, len(chars))
         return Scored(probabilities, columns, values, counts, occurrences,
-                      self.features.word_ngrams, char_sizes, spans)
+                      self.features.word_ngrams, self.features.word_gaps, char_sizes, spans)
 
     def _entries(self, words: Sequence[str]) -> list[Entry]:
         cache = self._cache
@@ -152,9 +164,11 @@ class Scorer:
         return [cache.get(w) or self._entries([w])[0] for w in words]
 
     def _word_columns(self, hashes: np.ndarray) -> list[np.ndarray]:
-        """The columns of the word n-grams, for each n, in the order of their first word."""
+        """The columns of the word n-grams, for each n, then of the word pairs, for each gap,
+        in the order of their first word."""
         found = []
-        low, high = self.features.word_ngrams
+        features = self.features
+        low, high = features.word_ngrams
         for n in range(low, high + 1):
             count = len(hashes) - n + 1
             if count <= 0:
@@ -162,7 +176,13 @@ class Scorer:
             h = hashes[:count]
             for j in range(1, n):
                 h = h * np.uint64(_P) + hashes[j:count + j]
-            found.append(_mix(h, n, self.features.word_bits))
+            found.append(_mix(h, n, features.word_bits))
+        for gap in range(1, features.word_gaps + 1):
+            count = len(hashes) - gap - 1
+            if count <= 0:
+                break
+            h = hashes[:count] * np.uint64(_P) + hashes[gap + 1:]
+            found.append(_mix(h, _PAIR_SALT, features.pair_bits) + features.pair_offset)
         return found
 
     def _weigh(self, columns: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -170,11 +190,12 @@ class Scorer:
         data = np.log(counts, dtype=np.float32)
         data += 1.0
         data *= self.features.idf_[columns]
-        split = int(np.searchsorted(columns, self._word_block))  # columns are sorted: words first
+        # Columns are sorted: words, then pairs, then characters.
+        pairs, chars = np.searchsorted(columns, self._blocks).tolist()
         # Divided in float64 and rounded once to float32, as NgramFeatures.weigh does.
         wide = data.astype(np.float64)
         squares = wide * wide
-        for block in (slice(None, split), slice(split, None)):
+        for block in (slice(None, pairs), slice(pairs, chars), slice(chars, None)):
             norm = math.sqrt(np.add.reduce(squares[block]))
             if norm:  # a block with no weight stays zero
                 wide[block] /= norm
