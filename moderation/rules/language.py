@@ -26,19 +26,23 @@ _SKIP = r"(?:https?://|www\.)\S+|(?<!\S)\S+@\S+|@\w+"
 # Runs of letters and runs of marks, not one character at a time: the same words, found
 # faster. The two classes share no character, so the repetition cannot backtrack.
 _BODY = rf"[^\W_](?:[^\W_]+|[{_MARK}]+)*(?:['’][^\W\d_](?:[^\W\d_]+|[{_MARK}]+)*)*"
-_WORD = re.compile(rf"(?P<skip>{_SKIP})|{_BODY}")
-# Without "@", "http" or "www." there is nothing to skip, and the words alone are found several
-# times faster: the address branch is tried, and fails, at every word.
-_PLAIN_WORD = re.compile(_BODY)
-# For findall: each match gives its word, or "" for a skipped link or handle.
-_WORDS = re.compile(rf"(?:{_SKIP})|({_BODY})")
 # Without a combining mark in the text, the body's runs of letters or marks are runs of letters:
 # the same words, found by single-character repeats that the engine runs much faster.
-_MARKS = re.compile(f"[{_MARK}]")
 _PLAIN_BODY = r"[^\W_]+(?:['’][^\W\d_]+)*"
-_UNMARKED_WORD = re.compile(_PLAIN_BODY)
-_UNMARKED_SKIPPING = re.compile(rf"(?P<skip>{_SKIP})|{_PLAIN_BODY}")
-_UNMARKED_WORDS = re.compile(rf"(?:{_SKIP})|({_PLAIN_BODY})")
+_MARKS = re.compile(f"[{_MARK}]")
+
+
+def _patterns(body: str) -> dict[str, re.Pattern[str]]:
+    """The word regexes over one body: "words" alone; "skipping" links and handles (a match
+    names the group "skip"); and "findall", where a skipped link or handle gives ""."""
+    return {"words": re.compile(body), "skipping": re.compile(rf"(?P<skip>{_SKIP})|{body}"),
+            "findall": re.compile(rf"(?:{_SKIP})|({body})")}
+
+
+# By whether the text holds a combining mark. Without "@", "http" or "www." there is nothing
+# to skip, and "words" finds the same words several times faster: the address branch is
+# tried, and fails, at every word.
+_PATTERNS = {True: _patterns(_BODY), False: _patterns(_PLAIN_BODY)}
 _ARABIC = re.compile(r"[\u0620-\u065f\u066e-\u06d3\u06d5-\u06ef\u06fa-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 _UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff]")  # Thai, kana, Han: no spaces
 _LATIN = re.compile(r"[a-z'\u00df-\u024f\u0300-\u036f\u1e00-\u1eff]+")
@@ -64,10 +68,10 @@ def _may_skip(text: str) -> bool:
 
 def _word_pattern(text: str, findall: bool = False) -> re.Pattern[str]:
     """The fastest of the word regexes that finds the same words in this text."""
-    plain = _MARKS.search(text) is None
-    if _may_skip(text):
-        return (_UNMARKED_WORDS if plain else _WORDS) if findall else (_UNMARKED_SKIPPING if plain else _WORD)
-    return _UNMARKED_WORD if plain else _PLAIN_WORD
+    patterns = _PATTERNS[_MARKS.search(text) is not None]
+    if not _may_skip(text):
+        return patterns["words"]
+    return patterns["findall" if findall else "skipping"]
 
 
 @dataclass(frozen=True)
