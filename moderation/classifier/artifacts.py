@@ -23,7 +23,7 @@ from sklearn.pipeline import Pipeline
 
 from ..errors import ModelError
 from .labels import LABELS
-from .model_input import SKELETON, check_input
+from .model_input import input_of
 
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
@@ -47,8 +47,8 @@ class Artifact:
 
     @property
     def input(self) -> str:
-        """What the model reads (model_input.py); models from before the choice read the skeleton."""
-        return str(self.manifest.get("input", SKELETON))
+        """What the model reads (model_input.py)."""
+        return input_of(self.manifest)
 
 
 def sha256_of(path: Path) -> str:
@@ -94,7 +94,7 @@ def verify(model_dir: Path, pinned_sha256: str) -> dict[str, Any]:
         raise ModelError(f"model made with scikit-learn {made_with}, installed is {sklearn.__version__}")
     if tuple(manifest["labels"]) != LABELS:
         raise ModelError(f"model labels {manifest['labels']} are not {list(LABELS)}")
-    check_input(str(manifest.get("input", SKELETON)))
+    input_of(manifest)
     return manifest
 
 

@@ -26,6 +26,7 @@ trained on ("input"), and serving gives the model that same input.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
@@ -53,6 +54,11 @@ def check_input(kind: str) -> str:
     if kind not in INPUTS:
         raise ModelError(f"model input {kind!r} is unknown; known: {', '.join(INPUTS)}")
     return kind
+
+
+def input_of(manifest: Mapping[str, Any]) -> str:
+    """What a model reads, checked; models from before the choice read the skeleton."""
+    return check_input(str(manifest.get("input", SKELETON)))
 
 
 def model_text(text: str, kind: str) -> str:
@@ -94,7 +100,25 @@ def group_words(words: list[str], spans: np.ndarray, kind: str) -> tuple[list[st
     names = _names(kind)
     if names.keys().isdisjoint(words):
         return words, spans
-    out_words, out_spans = [], []
+    found = list(_rewritten(words, names))
+    return ([word for _, _, word in found],
+            np.array([(spans[first][0], spans[end - 1][1]) for first, end, _ in found],
+                     dtype=np.int64).reshape(-1, 2))
+
+
+def group_text(text: str, kind: str) -> str:
+    """The text's words with its group names written as ``group_words`` writes them."""
+    words = WORD.findall(text)
+    names = _names(kind)
+    if names.keys().isdisjoint(words):
+        return text
+    # Every word as the features read it, one space apart: a name rewritten or removed leaves
+    # the words around it as they were.
+    return " ".join(word for _, _, word in _rewritten(words, names))
+
+
+def _rewritten(words: list[str], names: Names) -> Iterator[tuple[int, int, str]]:
+    """(first, end, word): the words ``words[first:end]`` written as ``word``, for each word kept."""
     i = 0
     while i < len(words):
         end, word = i + 1, words[i]
@@ -103,20 +127,5 @@ def group_words(words: list[str], spans: np.ndarray, kind: str) -> tuple[list[st
                 end, word = i + 1 + len(rest), unified
                 break
         if word:
-            out_words.append(word)
-            out_spans.append((spans[i][0], spans[end - 1][1]))
+            yield i, end, word
         i = end
-    return out_words, np.array(out_spans, dtype=np.int64).reshape(-1, 2)
-
-
-def group_text(text: str, kind: str) -> str:
-    """The text's words with its group names written as ``group_words`` writes them."""
-    matches = list(WORD.finditer(text))
-    words = [m.group() for m in matches]
-    spans = np.array([m.span() for m in matches], dtype=np.int64).reshape(-1, 2)
-    unified, unified_spans = group_words(words, spans, kind)
-    if unified is words:
-        return text
-    # Every word as the features read it, one space apart: a name rewritten or removed leaves
-    # the words around it as they were.
-    return " ".join(unified)
