@@ -187,7 +187,9 @@ def targets_section(result: dict) -> list[str]:
               f"| every source | ahead on {len(compared) - len(behind)} of {len(compared)} | | | {verdict} |", "",
               "The Kaggle folds are stratified, shuffled with the spec's seed, over every Kaggle row (all splits). "
               "Ours is `build_pipeline(spec params)` with `classify__labels=(\"personal_attack\",)`, fitted on "
-              "each fold's skeletons; alt-profanity-check is not fitted, only scored on the same folds.", ""]
+              "each fold's skeletons; alt-profanity-check is not fitted, only scored on the same folds.", "",
+              "alt-profanity-check was trained on the whole davidson2017 corpus (its package description names "
+              "it, with Jigsaw's Wikipedia comments), so its davidson2017 figures are on rows it learned from.", ""]
     return lines
 
 
