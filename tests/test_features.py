@@ -124,3 +124,19 @@ def test_calibration_is_informative_when_rows_come_grouped_by_source():
     P = model.predict_proba(["you idiot", "a fair report", "what a moron", "sunny weather today"])
     assert P[0, 0] - P[1, 0] > 0.3
     assert P[2, 0] - P[3, 0] > 0.3
+
+
+def test_labels_left_out_of_word_pairs_give_them_no_weight():
+    texts, Y = small_data()
+    params = {"word_bits": 10, "char_bits": 12, "min_df": 1, "calibration_folds": 2, "word_gaps": 2,
+              "pair_bits": 9, "pair_labels": ["personal_attack"]}
+    model = build_pipeline(params).fit(texts, Y)
+    features, coef = model.named_steps["features"], model.named_steps["classify"].coef_
+    pairs = slice(features.pair_offset, features.char_offset)
+    reads = [LABELS.index("personal_attack")]
+    assert np.any(coef[pairs][:, reads] != 0)
+    assert not np.any(np.delete(coef[pairs], reads, axis=1))
+    # Every label still reads the words.
+    assert np.any(coef[:features.pair_offset] != 0, axis=0).all()
+    with pytest.raises(ValueError, match="pair_labels"):
+        build_pipeline({**params, "pair_labels": ["rudeness"]})

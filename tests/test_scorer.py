@@ -48,7 +48,7 @@ def test_one_text_is_weighted_and_scored_exactly_as_in_a_batch(pipeline):
 
 
 @pytest.mark.parametrize("params", [{"word_gaps": 2, "pair_bits": 9}, {"word_gaps": 3, "linear": "svm", "C": 0.5},
-                                    {"word_gaps": 1, "word_ngrams": [1, 3]}])
+                                    {"word_gaps": 1, "word_ngrams": [1, 3]}, {"word_gaps": 2, "pair_labels": ["abuse"]}])
 def test_word_pairs_and_either_linear_model_score_exactly_as_in_a_batch(params):
     pipeline = fitted(**params)
     scorer = scorer_of(pipeline)

@@ -20,8 +20,8 @@ UNKNOWN = -1  # a label the example's source does not give
 
 DEFAULTS: dict[str, Any] = {
     "word_ngrams": [1, 2], "char_ngrams": [2, 5], "word_bits": 18, "char_bits": 19, "min_df": 2,
-    "word_gaps": 0, "pair_bits": 18, "linear": "logistic", "C": 4.0, "class_weight": None,
-    "calibration_folds": 3,
+    "word_gaps": 0, "pair_bits": 18, "pair_labels": None, "linear": "logistic", "C": 4.0,
+    "class_weight": None, "calibration_folds": 3,
 }
 # The linear models a label can be fitted with. Both give one coefficient per feature, so
 # serving is the same sparse product whichever was trained.
@@ -42,16 +42,25 @@ def build_pipeline(params: Mapping[str, Any] | None = None) -> Pipeline:
     features = NgramFeatures(word_ngrams=tuple(p["word_ngrams"]), char_ngrams=tuple(p["char_ngrams"]),
                              word_bits=p["word_bits"], char_bits=p["char_bits"], min_df=p["min_df"],
                              word_gaps=p["word_gaps"], pair_bits=p["pair_bits"])
+    # Word pairs for the labels they help (None: every label); the others never read them.
+    pair_labels = LABELS if p["pair_labels"] is None else tuple(p["pair_labels"])
+    if set(pair_labels) - set(LABELS):
+        raise ValueError(f"pair_labels must be among {list(LABELS)}, not {list(pair_labels)}")
+    pairs = (features.pair_offset, features.char_offset)
+    unread = {label: pairs for label in LABELS if label not in pair_labels and pairs[0] < pairs[1]}
     return Pipeline([
         ("features", features),
         ("classify", PerLabelClassifier(linear=p["linear"], C=p["C"], class_weight=p["class_weight"],
-                                        calibration_folds=p["calibration_folds"])),
+                                        calibration_folds=p["calibration_folds"], unread=unread)),
     ])
 
 
 class PerLabelClassifier(ClassifierMixin, BaseEstimator):
     """A linear model per label (logistic regression or linear SVM), Platt-calibrated, trained
     only where the label is known.
+
+    ``unread`` gives, per label, a range of feature columns [start, end) its model does not
+    read: their coefficients stay zero.
 
     After fit, the whole model is four arrays, so scoring every label is one sparse
     product: ``coef_`` (features x labels), ``intercept_``, and the sigmoid calibration
@@ -60,12 +69,13 @@ class PerLabelClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, labels: tuple[str, ...] = LABELS, linear: str = "logistic",
                  C: float | Mapping[str, float] = 4.0, class_weight: str | None = None,
-                 calibration_folds: int = 3) -> None:
+                 calibration_folds: int = 3, unread: Mapping[str, tuple[int, int]] | None = None) -> None:
         self.labels = labels
         self.linear = linear
         self.C = C
         self.class_weight = class_weight
         self.calibration_folds = calibration_folds
+        self.unread = unread
 
     def _c(self, label: str) -> float:
         return float(self.C[label]) if isinstance(self.C, Mapping) else float(self.C)
@@ -89,16 +99,20 @@ class PerLabelClassifier(ClassifierMixin, BaseEstimator):
             # Shuffled folds: training rows come grouped by source, and unshuffled folds would
             # calibrate each label on models that never saw the sources giving its positives.
             folds = StratifiedKFold(self.calibration_folds, shuffle=True, random_state=0)
+            unread = (self.unread or {}).get(label)
+            rows = X[known] if unread is None else _without_columns(X[known], *unread)
             model = CalibratedClassifierCV(
                 LINEAR[self.linear](self._c(label), self.class_weight),
                 method="sigmoid", cv=folds, ensemble=False,
-            ).fit(X[known], y, sample_weight=weights[known])
+            ).fit(rows, y, sample_weight=weights[known])
             fitted = model.calibrated_classifiers_[0]
             estimator = fitted.estimator
             # Platt scaling is monotone, so the linear model's positive-class side is what we keep.
             positive = list(estimator.classes_).index(1)
             sign = 1.0 if positive == 1 else -1.0
             coef[:, k] = sign * estimator.coef_[0]
+            if unread is not None:
+                coef[unread[0]:unread[1], k] = 0.0  # no data there, so no weight: made exact
             intercept[k] = sign * estimator.intercept_[0]
             sigmoid = fitted.calibrators[0]
             calibration[k] = (sigmoid.a_, sigmoid.b_)
@@ -119,3 +133,11 @@ class PerLabelClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: sparse.spmatrix) -> np.ndarray:
         return (self.predict_proba(X) >= 0.5).astype(int)
+
+
+def _without_columns(X: sparse.spmatrix, start: int, end: int) -> sparse.csr_matrix:
+    """X with the columns [start, end) emptied."""
+    X = sparse.csr_matrix(X, copy=True)
+    X.data[(X.indices >= start) & (X.indices < end)] = 0
+    X.eliminate_zeros()
+    return X
