@@ -35,21 +35,10 @@ def scorer_of(pipeline) -> Scorer:
     return Scorer(pipeline.named_steps["features"], pipeline.named_steps["classify"])
 
 
-def test_one_text_is_weighted_and_scored_exactly_as_in_a_batch(pipeline):
-    scorer = scorer_of(pipeline)
-    batch = pipeline.named_steps["features"].transform(TEXTS)
-    for i, text in enumerate(TEXTS):
-        scored = scorer.score(text)
-        row = batch.getrow(i)
-        row.sort_indices()
-        assert scored.columns.tolist() == row.indices.tolist()
-        assert np.allclose(scored.values, row.data)
-        assert np.allclose(scored.probabilities, pipeline.predict_proba([text])[0], atol=1e-6)
-
-
-@pytest.mark.parametrize("params", [{"word_gaps": 2, "pair_bits": 9}, {"word_gaps": 3, "linear": "svm", "C": 0.5},
+@pytest.mark.parametrize("params", [{}, {"word_gaps": 2, "pair_bits": 9}, {"word_gaps": 3, "linear": "svm", "C": 0.5},
                                     {"word_gaps": 1, "word_ngrams": [1, 3]}, {"word_gaps": 2, "pair_labels": ["abuse"]}])
-def test_word_pairs_and_either_linear_model_score_exactly_as_in_a_batch(params):
+def test_one_text_is_weighted_and_scored_exactly_as_in_a_batch(params):
+    """With the default features, with word pairs, and with either linear model."""
     pipeline = fitted(**params)
     scorer = scorer_of(pipeline)
     batch = pipeline.named_steps["features"].transform(TEXTS)

@@ -67,7 +67,7 @@ class NgramFeatures(TransformerMixin, BaseEstimator):
     sublinear TF-IDF, each block L2-normalized.
 
     Word pairs join two words with 1 to ``word_gaps`` words between them ("you … idiot" in
-    "you are an idiot"), whatever the gap: an insult aimed at someone is rarely next to the
+    "you are an idiot"), whatever the gap: an insult aimed at someone is often not next to the
     word that aims it. They have a block of their own, so they add to the word n-grams
     rather than dilute them.
 
