@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from typing import Callable
+
 from moderation.decision import CommentContext
+
+PROSE = "The council approved the budget after a long debate about water prices. "
 
 
 def run(rule, text: str) -> list:
@@ -24,3 +29,28 @@ def load_cases(path) -> list:
 
     lines = path.read_text(encoding="utf-8").splitlines()
     return [pytest.param(json.loads(line), id=f"L{number}") for number, line in enumerate(lines, 1) if line.strip()]
+
+
+def prose_like(text: str) -> str:
+    """Plain prose of the same length as text."""
+    return (PROSE * (len(text) // len(PROSE) + 1))[:len(text)]
+
+
+def best_of_three(work: Callable[[], object]) -> float:
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def cost_over_prose(scan: Callable[[CommentContext], object], text: str) -> float:
+    """How many times longer scan takes on text than on prose of the same length.
+
+    Measured side by side, a ratio holds on a slow or busy machine where a time limit would
+    not. A scan that is quadratic in some input costs hundreds of times prose at 64k
+    characters; a linear one that finds a match in every few words, a few tens.
+    """
+    hostile, plain = CommentContext.build(text), CommentContext.build(prose_like(text))
+    return best_of_three(lambda: scan(hostile)) / best_of_three(lambda: scan(plain))

@@ -151,16 +151,3 @@ def test_contractions_are_spelled_out(word, spelled):
 def test_a_comment_without_insult_words_yields_nothing(rule):
     assert reasons(rule, "The writer is wrong about the Nile, and the minister is wrong too.") == []
     assert reasons(rule, "") == []
-
-
-def test_the_rule_is_fast_on_a_300_character_comment(rule):
-    import timeit
-
-    clean = ("The central bank raised rates again and the pound fell, yet the minister insists inflation "
-             "is under control. Bread, rice and cooking oil cost double what they did last year, and the "
-             "article does not ask why the subsidies were cut before the loan was even signed by anyone here.")
-    attack = clean[:240] + " The writer is an ignorant hack, you are a clown."
-    for text in (clean, attack):
-        ctx = CommentContext.build(text)
-        best = min(timeit.repeat(lambda: list(rule(ctx)), number=50, repeat=5)) / 50
-        assert best < 0.002, f"{best * 1e3:.3f} ms"  # generous: shared CI machines are slow

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -10,12 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderation.decision import CommentContext
 from moderation.errors import ConfigError
 from moderation.rules import defamation
 from moderation.rules.defamation import Defamation, load_lexicon
 
-from .rule_helpers import load_cases, run
+from .rule_helpers import cost_over_prose, load_cases, run
 
 CASES = Path(__file__).parent / "cases" / "defamation.jsonl"
 ABUSE = "We will not publish comments which contain ... libelous statements, slander and personal attacks."
@@ -177,8 +175,5 @@ def test_spans_always_index_the_original_text(rule, text):
     "a b " * 16384,
 ])
 def test_hostile_64k_comments_are_scanned_in_linear_time(rule, text):
-    """Every trigger reads a bounded window and at most a few hundred are read: far below 1 s."""
-    ctx = CommentContext.build(text)
-    started = time.perf_counter()
-    list(rule(ctx))
-    assert time.perf_counter() - started < 1.0
+    """Every trigger reads a bounded window and at most a few hundred are read."""
+    assert cost_over_prose(lambda ctx: list(rule(ctx)), text) < 50

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderation.decision import CommentContext
 from moderation.errors import ConfigError
 from moderation.rules.incitement import Incitement
 
-from .rule_helpers import load_cases, run
+from .rule_helpers import cost_over_prose, load_cases, run
 
 CASES = Path(__file__).parent / "cases" / "incitement.jsonl"
 ACTIONS = {"identity_hate": "reject", "incitement": "reject"}
@@ -154,7 +152,4 @@ def test_any_mix_gives_at_most_one_verdict_per_code_with_spans_into_the_text(rul
     " ".join(["the"] * 16000),
 ])
 def test_hostile_64k_comments_are_scanned_in_linear_time(rule, text):
-    ctx = CommentContext.build(text)
-    started = time.perf_counter()
-    list(rule(ctx))
-    assert time.perf_counter() - started < 2.0
+    assert cost_over_prose(lambda ctx: list(rule(ctx)), text) < 50

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import statistics
-import timeit
 from pathlib import Path
 
 import pytest
@@ -174,15 +172,6 @@ def test_a_pattern_without_anchors_is_a_config_error():
     broken = {**data, "veiled": [{"name": "silent", "pattern": "you"}]}
     with pytest.raises(ConfigError, match="anchor"):
         Threats(rule=RULE_TEXT, message=MESSAGE, patterns=broken)
-
-
-def test_a_clean_300_character_comment_is_checked_quickly(threats):
-    text = ("The minister's new budget is a disaster for ordinary Egyptians: bread prices rose again, "
-            "fuel went up twice this year and salaries stayed where they were. The writer is right "
-            "that the government should publish the IMF agreement in full and debate it. ") * 2
-    ctx = CommentContext.build(text[:300])
-    median = statistics.median(timeit.repeat(lambda: list(threats(ctx)), number=50, repeat=9)) / 50
-    assert median < 0.001  # generous for slow CI machines; measured about 0.02 ms
 
 
 @settings(max_examples=150, deadline=None)
