@@ -61,9 +61,33 @@ def wait_ready(port: int, process: subprocess.Popen, path: str, timeout: float =
     raise RuntimeError("server did not become ready")
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time of a server: its gunicorn master (pid) and the workers it forked,
+    read from /proc; None without /proc. The database server's own processes are not counted."""
+    def stat(path: Path) -> list[str]:
+        # The fields after the command name, which is in parentheses and may hold spaces.
+        return path.read_text().rpartition(")")[2].split()
+
+    try:
+        processes = [pid] + [int(entry.name) for entry in Path("/proc").iterdir()
+                             if entry.name.isdigit() and _parent(entry, stat) == pid]
+        ticks = sum(int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat
+                    for fields in (stat(Path(f"/proc/{p}/stat")) for p in processes))
+    except (OSError, ValueError):
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _parent(entry: Path, stat) -> int | None:
+    try:
+        return int(stat(entry / "stat")[1])
+    except (OSError, ValueError, IndexError):
+        return None  # a process that ended while /proc was read
+
+
 @contextmanager
 def server(kind: str, port: int, args: argparse.Namespace, database_url: str | None,
-           logs: Path) -> Iterator[None]:
+           logs: Path) -> Iterator[subprocess.Popen]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     if kind == "bare":
         command = [sys.executable, str(HERE / "bare.py"), str(port), str(args.workers), str(args.threads),
@@ -92,7 +116,7 @@ def server(kind: str, port: int, args: argparse.Namespace, database_url: str | N
                     if time.monotonic() > deadline:
                         raise RuntimeError("bare server did not start") from None
                     time.sleep(0.2)
-        yield
+        yield process
     finally:
         process.terminate()
         try:
@@ -153,14 +177,20 @@ def measure(args: argparse.Namespace) -> dict:
         for name, path, url in cases:
             for kind, label in (("bare", "bare Flask"), ("service", name)):
                 port = free_port()
-                with server(kind, port, args, url, logs):
+                with server(kind, port, args, url, logs) as process:
                     run_id = f"r{round_no}-{kind}-{port}"
                     wrk(port, path, 2, args.connections, run_id + "-warm")  # warm-up, not counted
+                    before = cpu_seconds(process.pid)
                     figures = wrk(port, path, args.seconds, args.connections, run_id)
+                    after = cpu_seconds(process.pid)
                 figures["pair"] = f"{round_no}:{name}"
+                # What a request costs the server's processes, whatever else shares the cores.
+                figures["cpu_ms"] = (None if before is None or after is None or not figures["requests"]
+                                     else 1000 * (after - before) / figures["requests"])
                 results[label].append(figures)
                 print(f"round {round_no} {label:22s} {figures['per_s']:8.0f}/s  p50 {figures['p50_ms']:.2f} ms"
-                      f"  p99 {figures['p99_ms']:.2f} ms  errors {figures['socket_errors']}+{figures['non_2xx']}",
+                      f"  p99 {figures['p99_ms']:.2f} ms  errors {figures['socket_errors']}+{figures['non_2xx']}"
+                      f"  CPU {_ms(figures['cpu_ms'])} ms per request",
                       flush=True)
     stored = {name: stored_rows(url) for name, path, url in cases if path == "/v1/comments"}
     return {"cases": results, "stored": stored, "work": str(work)}
@@ -173,6 +203,7 @@ def summarize(measured: dict, args: argparse.Namespace) -> dict:
         if name == "bare Flask":
             continue
         ratios = [run["per_s"] / b["per_s"] for run in runs for b in bare if b["pair"] == run["pair"]]
+        paired = [b for b in bare if b["pair"].endswith(name)]
         rows.append({
             "case": name,
             "per_s": statistics.median(r["per_s"] for r in runs),
@@ -180,9 +211,20 @@ def summarize(measured: dict, args: argparse.Namespace) -> dict:
             "p99_ms": statistics.median(r["p99_ms"] for r in runs),
             "errors": sum(r["socket_errors"] + r["non_2xx"] for r in runs),
             "ratio": statistics.median(ratios),
-            "bare_per_s": statistics.median(b["per_s"] for b in bare if b["pair"].endswith(name)),
+            "bare_per_s": statistics.median(b["per_s"] for b in paired),
+            "cpu_ms": _median_or_none(r["cpu_ms"] for r in runs),
+            "bare_cpu_ms": _median_or_none(b["cpu_ms"] for b in paired),
         })
     return {"rows": rows}
+
+
+def _median_or_none(values) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def report(measured: dict, summary: dict, args: argparse.Namespace, seconds: float) -> str:
@@ -201,13 +243,18 @@ def report(measured: dict, summary: dict, args: argparse.Namespace, seconds: flo
         f"{args.connections} connections, {args.seconds} s per run after a 2 s warm-up, "
         f"{args.rounds} rounds, each service run paired with a bare Flask run; medians.",
         "",
-        "| case | decisions/s | p50 ms | p99 ms | errors | bare Flask/s | ratio to bare |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| case | decisions/s | p50 ms | p99 ms | errors | bare Flask/s | ratio to bare "
+        "| CPU ms per request | bare Flask CPU ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in summary["rows"]:
         lines.append(f"| {row['case']} | {row['per_s']:,.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} "
-                     f"| {row['errors']} | {row['bare_per_s']:,.0f} | {row['ratio']:.2f} |")
-    lines += ["", "Comments stored by the `/v1/comments` runs (every acknowledged one): "
+                     f"| {row['errors']} | {row['bare_per_s']:,.0f} | {row['ratio']:.2f} "
+                     f"| {_ms(row['cpu_ms'])} | {_ms(row['bare_cpu_ms'])} |")
+    lines += ["", "CPU ms per request: user and system time of the server's processes (gunicorn's master and "
+              "workers, from /proc) over the timed run, divided by the requests answered; PostgreSQL's own "
+              "processes are not in it.", "",
+              "Comments stored by the `/v1/comments` runs (every acknowledged one): "
               + ", ".join(f"{name}: {count:,}" for name, count in measured["stored"].items()) + ".", ""]
     return "\n".join(lines)
 
