@@ -64,23 +64,27 @@ def wait_ready(port: int, process: subprocess.Popen, path: str, timeout: float =
 def cpu_seconds(pid: int) -> float | None:
     """User and system CPU time of a server: its gunicorn master (pid) and the workers it forked,
     read from /proc; None without /proc. The database server's own processes are not counted."""
-    def stat(path: Path) -> list[str]:
-        # The fields after the command name, which is in parentheses and may hold spaces.
-        return path.read_text().rpartition(")")[2].split()
-
     try:
-        processes = [pid] + [int(entry.name) for entry in Path("/proc").iterdir()
-                             if entry.name.isdigit() and _parent(entry, stat) == pid]
-        ticks = sum(int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat
-                    for fields in (stat(Path(f"/proc/{p}/stat")) for p in processes))
-    except (OSError, ValueError):
+        workers = [int(entry.name) for entry in Path("/proc").iterdir()
+                   if entry.name.isdigit() and _parent(int(entry.name)) == pid]
+        ticks = 0
+        for process in [pid, *workers]:
+            fields = _stat(process)
+            ticks += int(fields[11]) + int(fields[12])  # utime and stime: fields 14 and 15 of stat
+    except (OSError, ValueError, IndexError):
         return None
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _parent(entry: Path, stat) -> int | None:
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat from the state on (field 3): the command name before them
+    is in parentheses and may hold spaces."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
+def _parent(pid: int) -> int | None:
     try:
-        return int(stat(entry / "stat")[1])
+        return int(_stat(pid)[1])
     except (OSError, ValueError, IndexError):
         return None  # a process that ended while /proc was read
 
