@@ -13,6 +13,8 @@ from moderation.rules.attack_grammar import load_grammar
 from moderation.rules.attack_line import spell
 from moderation.rules.attacks import Attacks
 
+from .rule_helpers import cost_over_prose
+
 CASES = Path(__file__).parent / "cases" / "attacks.jsonl"
 LINES = [(n, json.loads(line)) for n, line in enumerate(CASES.read_text(encoding="utf-8").splitlines(), 1)
          if line.strip()]
@@ -151,3 +153,16 @@ def test_contractions_are_spelled_out(word, spelled):
 def test_a_comment_without_insult_words_yields_nothing(rule):
     assert reasons(rule, "The writer is wrong about the Nile, and the minister is wrong too.") == []
     assert reasons(rule, "") == []
+
+
+@pytest.mark.parametrize("text", [
+    "you are an idiot " * 3800,
+    "ur a clown " * 5900,
+    "idiot " * 10900,
+    "the writer is a liar and " * 2600,
+    "you " * 16000,
+])
+def test_hostile_64k_comments_are_scanned_in_linear_time(rule, text):
+    """An insult every few words, each read against the words around it, costs a few tens of
+    times prose of the same length; a scan that reread the text for each would cost thousands."""
+    assert cost_over_prose(lambda ctx: list(rule(ctx)), text) < 60

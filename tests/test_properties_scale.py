@@ -131,11 +131,14 @@ def repeat(unit: str, length: int) -> str:
     pytest.param(repeat('\U000d3096"\x83\u00f5\U0002d340', MAX_CHARS), id="astral_no_spaces"),
     # Kept short: the quadratic version of this one needed more memory than the machine has at 60,000.
     pytest.param("the " + LETTERS + " is", id="one_long_lowercase_word"),
+    pytest.param(repeat("I will kill you ", MAX_CHARS), id="a_threat_every_four_words"),
+    pytest.param(repeat("ur a clown ", MAX_CHARS), id="an_insult_every_three_words"),
 ])
 def test_no_text_costs_more_than_ten_times_prose_of_its_length(rules_only, text):
-    """Regressions of two quadratic costs found at this scale: the language rule looked for an
+    """Regressions of three quadratic costs found at this scale: the language rule looked for an
     e-mail address from every word to the end of its token (4-6 s for 60,000 characters
-    without spaces), and the corrections policy built the one-edit variants of a run of
-    thousands of letters (minutes, and gigabytes)."""
+    without spaces), the corrections policy built the one-edit variants of a run of
+    thousands of letters (minutes, and gigabytes), and the threats rule read the whole text
+    for every threat in a text without a full stop (6 s)."""
     prose = prose_like(text)
     assert best_of_three(lambda: rules_only.check(text)) < 10 * best_of_three(lambda: rules_only.check(prose))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,9 @@ from hypothesis import strategies as st
 
 from moderation.decision import CommentContext
 from moderation.errors import ConfigError
-from moderation.rules.threats import Threats, load_patterns
+from moderation.rules.threats import SENTENCE_REACH, Threats, _single_quoted, load_patterns
 
-from .rule_helpers import load_cases
+from .rule_helpers import cost_over_prose, load_cases
 
 CASES = Path(__file__).parent / "cases" / "threats.jsonl"
 RULE_TEXT = "We will not publish comments which contain rude or abusive language ..."
@@ -153,6 +154,30 @@ def test_a_guard_looks_only_at_the_sentence_of_the_match(threats):
     assert action_and_spans(threats, "What a derby! I will kill you.")[0] == "reject"
 
 
+def test_a_sentence_reaches_a_bounded_distance_from_the_match(threats):
+    # A "sentence" with no full stop in thousands of characters is no sentence: its guards are
+    # looked for within SENTENCE_REACH characters of the match, so each match reads a bounded window.
+    near = "We will slaughter them in the derby " + "and then " * 3
+    far = "We will slaughter them " + "and then " * (SENTENCE_REACH // 9 + 1) + "in the derby"
+    assert action_and_spans(threats, near)[0] is None
+    assert action_and_spans(threats, far)[0] == "reject"
+
+
+@pytest.mark.parametrize("text", [
+    "I will kill you " * 4000,          # a threat every four words and no full stop
+    "we know where you live " * 2800,
+    "I will kill you 'a " * 3400,       # quotation marks that never close
+    "shame " + "I will kill you 'a " * 3400,  # the same, with a cue: the quotations are looked for
+    '"I will kill you" shame ' * 2700,  # quoted threats, with a cue that excuses them
+    "kill " * 13000,
+])
+def test_hostile_64k_comments_are_scanned_in_linear_time(threats, text):
+    """Each match reads a window of its sentence and the comment's quotations are found once.
+    When every match read the whole text, the first of these took seconds, over a thousand times
+    prose; a match every few words, each checked against its guards, costs a few tens."""
+    assert cost_over_prose(lambda ctx: list(threats(ctx)), text) < 60
+
+
 def test_every_pattern_has_a_name_anchors_and_a_known_tier():
     data = load_patterns()
     names = [entry["name"] for tier in ("explicit", "veiled") for entry in data[tier]]
@@ -182,3 +207,10 @@ def test_a_pattern_without_anchors_is_a_config_error():
 ]), max_size=12))
 def test_spans_always_index_the_original_text(parts):
     verdicts(make_rule(), "".join(parts))  # asserts every span's text is the original's
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="'‘’ab_1é \n", max_size=40))
+def test_single_quotations_are_what_the_lazy_regex_finds(text):
+    lazy = re.compile(r"(?<!\w)['‘][^\n]*?['’](?!\w)")
+    assert _single_quoted(text) == [m.span() for m in lazy.finditer(text)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.resources import files
 from itertools import groupby
 from operator import methodcaller
@@ -36,7 +36,14 @@ _AT = {"sentence": re.compile(r"(?:^|[.!?\n:;\"“(])[\s\x02]*"),
        "clause": re.compile(r"(?:^|[.!?,;:\n\"“(]|\b(?:and|but|so|that|think|now|frankly|honestly|seriously)\b)"
                             r"[\s\x02]*")}
 _SENTENCE_END = re.compile(r"[.!?\n]")
-_QUOTED = re.compile(r"[\"“«][^\"“”«»\n]*[\"”»]|(?<!\w)['‘][^\n]*?['’](?!\w)")
+# How far a match's sentence reaches either side, for its guards. Real sentences are far
+# shorter; without a bound, a long text with no full stop made every match read all of it,
+# and a 64k comment of repeated threats took seconds.
+SENTENCE_REACH = 400
+# Quotations: in double quotes or guillemets, or in single quotes within a line. A single
+# quote opens at the start of a word and closes at the end of one, so "don't" does neither.
+_DOUBLE_QUOTED = re.compile(r"[\"“«][^\"“”«»\n]*[\"”»]")
+_SINGLE_OPEN, _SINGLE_CLOSE, _NEWLINE = re.compile(r"(?<!\w)['‘]"), re.compile(r"['’](?!\w)"), re.compile("\n")
 _WORD, _LETTERS = re.compile(r"[^\W_]+"), re.compile(r"[a-z]+")
 _DOUBLE = re.compile(r"([a-z])\1+")  # collapsed before anchors are compared: "kiill", "kill" -> "kil"
 _FIRST = methodcaller("group", 1)  # the replacement: a call, not a template expanded per match
@@ -93,6 +100,7 @@ class Threats:
         found: list[tuple[int, int]] = []
         worst = -1
         marked, marks = None, []
+        quotes = _Quotes(text, self._guards["quote_cue"])
         for pattern in self.patterns:
             if pattern.anchors.isdisjoint(words) or (pattern.also and pattern.also.isdisjoint(words)):
                 continue
@@ -102,7 +110,7 @@ class Threats:
                 # Back from the marked copy to the skeleton: a mark stands before the character after it.
                 start = match.start() - bisect_right(marks, match.start())
                 end = match.end() - bisect_right(marks, match.end() - 1)
-                if not self._excused(pattern, text, start, end):
+                if not self._excused(pattern, text, start, end, quotes):
                     found.append(view.to_original(start, end))
                     worst = max(worst, SEVERITY[self.actions[pattern.tier]])
         if found:
@@ -111,9 +119,11 @@ class Threats:
             yield Verdict(reason=Reason(code="threat", policy="abuse", action=action, source="rule",
                                         message=self.message, rule=self.rule, spans=spans, score=None))
 
-    def _excused(self, pattern: ThreatPattern, text: str, start: int, end: int) -> bool:
-        first = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
-        last = m.start() if (m := _SENTENCE_END.search(text, end)) else len(text)
+    def _excused(self, pattern: ThreatPattern, text: str, start: int, end: int, quotes: _Quotes) -> bool:
+        reach = max(0, start - SENTENCE_REACH)
+        first = max(reach, max(text.rfind(c, reach, start) for c in ".!?\n") + 1)
+        after = min(len(text), end + SENTENCE_REACH)
+        last = m.start() if (m := _SENTENCE_END.search(text, end, after)) else after
         if any(_find(guard, text, first, last) for guard in pattern.unless):
             return True
         frame = _find(self._guards["report_frame"], text, max(first, start - 120), start, last=True)
@@ -123,10 +133,59 @@ class Threats:
                 return True
         if _ATTRIBUTION.match(text, end):
             return True
-        if not any(q in text for q in "\"“«'‘"):
-            return False
-        quoted = any(q.start() <= start and end <= q.end() for q in _QUOTED.finditer(text))
-        return quoted and _find(self._guards["quote_cue"], text, 0, len(text)) is not None
+        return quotes.cued and quotes.cover(start, end)
+
+
+class _Quotes:
+    """A comment's quotations, and whether it condemns or reports what it quotes: each found
+    once per comment, when a match first asks, not once for every match."""
+
+    def __init__(self, text: str, cue: re.Pattern[str]) -> None:
+        self._text, self._cue = text, cue
+
+    @cached_property
+    def cued(self) -> bool:
+        return (any(q in self._text for q in "\"“«'‘")
+                and _find(self._cue, self._text, 0, len(self._text)) is not None)
+
+    @cached_property
+    def _kinds(self) -> tuple[list[tuple[int, int]], ...]:
+        # Each kind's quotations do not overlap, so they are in order of start and of end.
+        double = [(q.start(), q.end()) for q in _DOUBLE_QUOTED.finditer(self._text)]
+        return double, _single_quoted(self._text)
+
+    def cover(self, start: int, end: int) -> bool:
+        """Whether one quotation holds all of text[start:end]."""
+        for spans in self._kinds:
+            at = bisect_right(spans, (start, float("inf"))) - 1  # the last to open at or before start
+            if at >= 0 and end <= spans[at][1]:
+                return True
+        return False
+
+
+def _single_quoted(text: str) -> list[tuple[int, int]]:
+    """The single-quoted stretches of text, each from an opening quote to the first closing one
+    after it on the same line, one after another: what a lazy regex finds, without its cost.
+    The regex read to the end of the line from every quote that never closes, which made a long
+    line of them quadratic."""
+    closes = [m.start() for m in _SINGLE_CLOSE.finditer(text)]
+    newlines = [m.start() for m in _NEWLINE.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    done = 0
+    for opening in _SINGLE_OPEN.finditer(text):
+        at = opening.start()
+        if at < done:
+            continue  # inside the last quotation
+        k = bisect_right(closes, at)
+        if k == len(closes):
+            break  # nothing closes after here
+        close = closes[k]
+        line = bisect_right(newlines, at)
+        if line < len(newlines) and newlines[line] < close:
+            continue  # the line ends first
+        spans.append((at, close + 1))
+        done = close + 1
+    return spans
 
 
 def anchor_words(text: str) -> frozenset[str]:
