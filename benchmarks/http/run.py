@@ -63,30 +63,23 @@ def wait_ready(port: int, process: subprocess.Popen, path: str, timeout: float =
 
 def cpu_seconds(pid: int) -> float | None:
     """User and system CPU time of a server: its gunicorn master (pid) and the workers it forked,
-    read from /proc; None without /proc. The database server's own processes are not counted."""
+    read from /proc in one pass; None without /proc. The database server's processes are not counted."""
+    ticks = 0
     try:
-        workers = [int(entry.name) for entry in Path("/proc").iterdir()
-                   if entry.name.isdigit() and _parent(int(entry.name)) == pid]
-        ticks = 0
-        for process in [pid, *workers]:
-            fields = _stat(process)
-            ticks += int(fields[11]) + int(fields[12])  # utime and stime: fields 14 and 15 of stat
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                # The fields from the state on (field 3): the command name before them is in
+                # parentheses and may hold spaces.
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue  # a process that ended while /proc was read
+            if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+                ticks += int(fields[11]) + int(fields[12])  # utime and stime: fields 14 and 15 of stat
     except (OSError, ValueError, IndexError):
         return None
     return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> list[str]:
-    """The fields of /proc/PID/stat from the state on (field 3): the command name before them
-    is in parentheses and may hold spaces."""
-    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        return int(_stat(pid)[1])
-    except (OSError, ValueError, IndexError):
-        return None  # a process that ended while /proc was read
 
 
 @contextmanager
