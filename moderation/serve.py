@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from .settings import Settings
@@ -64,6 +65,18 @@ LOGCONFIG: dict[str, Any] = {
         "gunicorn.access": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
     },
 }
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's logger, without building access lines that nothing prints.
+
+    With a logging dictionary configured, gunicorn formats every request's access line and
+    only then lets the "gunicorn.access" logger drop it: a twentieth of a decision's CPU time.
+    """
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if self.access_log.isEnabledFor(logging.INFO):
+            super().access(resp, req, environ, request_time)
 
 
 def configure_logging(level: int = logging.INFO) -> None:
@@ -159,6 +172,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int,
         "accesslog": None,
         "errorlog": "-",
         "logconfig_dict": LOGCONFIG,
+        "logger_class": GunicornLogger,
         # Workers are recycled now and then so a slow leak can never take the service down.
         # Rarely: a new worker spends about 3 s of CPU on imports and the model, which every
         # 20,000 requests would be a tenth of a busy worker's time.

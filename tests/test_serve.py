@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -138,3 +139,34 @@ def test_with_reuse_port_connections_opened_at_once_are_spread_over_the_workers(
     assert len(held) == 2 and sum(held.values()) == 16, held
     # Spread by the kernel's hash of each connection: all 16 on one worker has odds of 1 in 32,768.
     assert min(held.values()) >= 1, held
+
+
+def _gunicorn_logger(access_level: int):
+    from gunicorn.config import Config
+
+    from moderation.serve import GunicornLogger, gunicorn_options
+
+    config = Config()
+    for key, value in gunicorn_options("127.0.0.1", 8000, 1, 1).items():
+        config.set(key, value)
+    assert config.logger_class is GunicornLogger
+    logger = GunicornLogger(config)
+    logger.access_log.setLevel(access_level)
+    return logger
+
+
+def test_access_lines_are_not_built_while_the_access_logger_is_silent(monkeypatch):
+    logger = _gunicorn_logger(logging.WARNING)
+    built = []
+    monkeypatch.setattr(logger, "atoms", lambda *args: built.append(args) or {})
+    logger.access(None, None, {}, None)
+    assert built == []
+
+
+def test_access_lines_are_written_when_the_access_logger_is_turned_up(monkeypatch):
+    logger = _gunicorn_logger(logging.INFO)
+    lines = []
+    monkeypatch.setattr(logger, "atoms", lambda *args: {"h": "127.0.0.1"})
+    monkeypatch.setattr(logger.access_log, "info", lambda *args: lines.append(args))
+    logger.access(None, None, {}, None)
+    assert len(lines) == 1
