@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from moderation.errors import ConfigError
 from moderation.rules.incitement import Incitement
+from moderation.rules.sentences import SENTENCE_REACH
 
 from .rule_helpers import cost_over_prose, load_cases, run
 
@@ -144,12 +145,28 @@ def test_any_mix_gives_at_most_one_verdict_per_code_with_spans_into_the_text(rul
         assert all(a.end < b.start for a, b in zip(spans, spans[1:]))
 
 
+def test_a_sentence_reaches_a_bounded_distance_from_the_match(rule):
+    # A "sentence" with no full stop in thousands of characters is no sentence: what follows a
+    # match is read for SENTENCE_REACH characters, so each match reads a bounded window.
+    near = "They say Syrians are rats and " + "really " * 3 + "I agree"
+    far = "They say Syrians are rats and " + "really " * (SENTENCE_REACH // 7 + 1) + "I agree"
+    assert [v.reason.code for v in run(rule, near)] == ["identity_hate"]
+    assert run(rule, far) == []
+
+
 @pytest.mark.parametrize("text", [
     "Syrians are rats! " * 3600,
+    # No sentence ends: when every match read the rest of the text, these took 1-2 s.
+    "Every Copt is a traitor in his heart, believe me " * 1300,
+    "They say Syrians are rats and I agree " * 1700,
+    "jews r pigs and apes like the quran says " * 1500,
     "kick " * 13000,
     "a" * 65536,
     "Syrians " + "a" * 65000 + " are rats",
     " ".join(["the"] * 16000),
 ])
 def test_hostile_64k_comments_are_scanned_in_linear_time(rule, text):
-    assert cost_over_prose(lambda ctx: list(rule(ctx)), text) < 20
+    """A match every few words, each checked against its guards, costs about ten times prose,
+    the same at 16k and 64k characters; the texts without sentence ends cost 90-320 times
+    prose when every match read the rest of the text."""
+    assert cost_over_prose(lambda ctx: list(rule(ctx)), text) < 30

@@ -133,12 +133,14 @@ def repeat(unit: str, length: int) -> str:
     pytest.param("the " + LETTERS + " is", id="one_long_lowercase_word"),
     pytest.param(repeat("I will kill you ", MAX_CHARS), id="a_threat_every_four_words"),
     pytest.param(repeat("ur a clown ", MAX_CHARS), id="an_insult_every_three_words"),
+    pytest.param(repeat("Every Copt is a traitor in his heart, believe me ", MAX_CHARS),
+                 id="blame_of_a_group_without_full_stops"),
 ])
 def test_no_text_costs_more_than_ten_times_prose_of_its_length(rules_only, text):
-    """Regressions of three quadratic costs found at this scale: the language rule looked for an
+    """Regressions of four quadratic costs found at this scale: the language rule looked for an
     e-mail address from every word to the end of its token (4-6 s for 60,000 characters
     without spaces), the corrections policy built the one-edit variants of a run of
-    thousands of letters (minutes, and gigabytes), and the threats rule read the whole text
-    for every threat in a text without a full stop (6 s)."""
+    thousands of letters (minutes, and gigabytes), and the threats and incitement rules read
+    the whole text for every match in a text without a full stop (6 s and 1.6 s)."""
     prose = prose_like(text)
     assert best_of_three(lambda: rules_only.check(text)) < 10 * best_of_three(lambda: rules_only.check(prose))

@@ -12,6 +12,7 @@ import yaml
 from ..decision import CommentContext, Reason, Verdict
 from ..errors import ConfigError
 from ..text import View
+from .sentences import SENTENCE_END, SENTENCE_REACH, sentence_end
 from .wordlists import RULE_ACTIONS
 
 CODES: tuple[str, ...] = ("identity_hate", "incitement")
@@ -22,7 +23,6 @@ _LAST = r"(?![^\W_]|-[^\W_])"  # a pattern's last word is whole: "right" is not 
 _PUNCT = r"""[.!?;:,\n"“”'‘’(«»]"""
 _CLAUSE = rf"(?:^|(?<={_PUNCT})|(?<={_PUNCT}\s)|(?<={_PUNCT}\s\s))"
 _CLAUSE_END = r"""(?=[\s_]*(?:[.!;:,\n"”’»)]|$))"""
-_SENTENCE_END = re.compile(r"[.!?\n]")
 _CLAUSE_STOP = re.compile(r"[.!?;,\n]")
 _QUOTE = re.compile(r"""["“”«»„‘’]|(?<![^\W_])'|'(?![^\W_])""")
 _WINDOW = 150                # how far back a sentence's framing ("the myth that ...") is looked for
@@ -218,12 +218,11 @@ class Incitement:
 
     def _excused(self, code: str, text: str, start: int, end: int) -> bool:
         """Whether the comment distances itself from a match: negated, reported, quoted to condemn it."""
-        begin = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, start - _WINDOW), start)),
+        begin = max((m.end() for m in SENTENCE_END.finditer(text, max(0, start - _WINDOW), start)),
                     default=max(0, start - _WINDOW))
-        stop = _SENTENCE_END.search(text, end)
-        finish = stop.start() if stop else len(text)
+        finish = sentence_end(text, end)
         before, sentence = text[begin:start], text[begin:finish]
-        clause = _CLAUSE_STOP.search(text, end)
+        clause = _CLAUSE_STOP.search(text, end, end + SENTENCE_REACH)
         if code == "identity_hate" and (self.adjacent.search(before) or (clause and clause.group() == "?")):
             return True  # "not all Copts are ...", "some Syrians are ...", "so all Syrians are thieves?"
         if self.distancing.search(before):

@@ -16,6 +16,7 @@ import yaml
 from ..decision import SEVERITY, CommentContext, Reason, Verdict
 from ..errors import ConfigError
 from ..text import View
+from .sentences import SENTENCE_REACH, sentence_end
 
 TIERS: tuple[str, ...] = ("explicit", "veiled")
 RULE_ACTIONS: tuple[str, ...] = ("reject", "review", "ignore")
@@ -35,11 +36,6 @@ _TITLE_WORD = re.compile(r"(?<![^\W_])[A-Z](?=[a-z])")
 _AT = {"sentence": re.compile(r"(?:^|[.!?\n:;\"“(])[\s\x02]*"),
        "clause": re.compile(r"(?:^|[.!?,;:\n\"“(]|\b(?:and|but|so|that|think|now|frankly|honestly|seriously)\b)"
                             r"[\s\x02]*")}
-_SENTENCE_END = re.compile(r"[.!?\n]")
-# How far a match's sentence reaches either side, for its guards. Real sentences are far
-# shorter; without a bound, a long text with no full stop made every match read all of it,
-# and a 64k comment of repeated threats took seconds.
-SENTENCE_REACH = 400
 # Quotations: in double quotes or guillemets, or in single quotes within a line. A single
 # quote opens at the start of a word and closes at the end of one, so "don't" does neither.
 _DOUBLE_QUOTED = re.compile(r"[\"“«][^\"“”«»\n]*[\"”»]")
@@ -122,8 +118,7 @@ class Threats:
     def _excused(self, pattern: ThreatPattern, text: str, start: int, end: int, quotes: _Quotes) -> bool:
         reach = max(0, start - SENTENCE_REACH)
         first = max(reach, max(text.rfind(c, reach, start) for c in ".!?\n") + 1)
-        after = min(len(text), end + SENTENCE_REACH)
-        last = m.start() if (m := _SENTENCE_END.search(text, end, after)) else after
+        last = sentence_end(text, end)
         if any(_find(guard, text, first, last) for guard in pattern.unless):
             return True
         frame = _find(self._guards["report_frame"], text, max(first, start - 120), start, last=True)
