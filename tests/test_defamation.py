@@ -166,6 +166,17 @@ def test_spans_always_index_the_original_text(rule, text):
     run(rule, text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["is", "was", "he", "he's", "it's", "that's", "who", "'s", "’s", "a", "the",
+                                 "very", "thief", "=", ",", "\n", "x"]), max_size=12).map(" ".join),
+       st.sampled_from(["", " ", "  "]))
+def test_the_last_copula_is_found_by_matching_as_by_searching(words, tail):
+    left = words + tail
+    found = [m and (m.span("copula"), m.span("between"))
+             for m in (defamation._COPULA.search(left), defamation._COPULA.match(left))]
+    assert found[0] == found[1]
+
+
 @pytest.mark.parametrize("text", [
     "he stole " * 7000,
     "Minister X is a thief " * 3000,
@@ -173,6 +184,7 @@ def test_spans_always_index_the_original_text(rule, text):
     "made " * 13000,
     "by " * 20000 + "stolen by",
     "a b " * 16384,
+    "Syrians = thieves " * 3600,  # a predicate with no copula before it: each took 3 ms to rule out
 ])
 def test_hostile_64k_comments_are_scanned_in_linear_time(rule, text):
     """Every trigger reads a bounded window and at most a few hundred are read."""

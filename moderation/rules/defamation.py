@@ -168,7 +168,9 @@ class Defamation:
         left_start = max(s, match.start() - 160)
         left = text[left_start:match.start()]  # where the accused and the auxiliaries stand
         if family.copula:
-            copula = _COPULA.search(left)
+            # Matched, not searched: the leading ".*" already finds the last copula, and a search
+            # would try it again from every position (a hundred times slower on a clause without one).
+            copula = _COPULA.match(left)
             if not copula or sets["not_asserted"].intersection(_TOKEN.findall(copula.group("between"))):
                 return None
             verb, left = (left_start + copula.start("copula"), verb[1]), left[:copula.start("copula")]
