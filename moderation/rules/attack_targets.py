@@ -31,6 +31,7 @@ class _Targets:
         self.line, self.g, self.words, self.joined = line, line.g, line.words, line.joined
         self.aimed: dict[int, str] = {}
         self._to_writer: bool | None = None
+        self._named: list[str] | None = None  # [j]: the kind of the nearest writer or person word before word j
 
     def aim(self) -> list[tuple[str, tuple[int, int]]]:
         words = self.words
@@ -151,13 +152,19 @@ class _Targets:
         return first if len(names) > 1 or (before and before not in _SENTENCE and not known) else None
 
     def _antecedent(self, j: int) -> str:
-        """Whom "he" or "she" stands for: the writer if a writer word comes before any person word."""
-        for word in reversed(self.words[:j]):
-            if word in self.g.writer_nouns:
-                return WRITER
-            if word in self.g.roles or word in self.g.figures or word in self.g.person_words:
-                return PERSON
-        return PERSON
+        """Whom "he" or "she" at word j stands for: the writer if the nearest writer or person
+        word before it is a writer word."""
+        if self._named is None:
+            # One pass for the whole comment: read back from each pronoun, a comment of pronouns
+            # and no person words took seconds.
+            g, kind, self._named = self.g, PERSON, [PERSON]
+            for word in self.words:
+                if word in g.writer_nouns:
+                    kind = WRITER
+                elif word in g.roles or word in g.figures or word in g.person_words:
+                    kind = PERSON
+                self._named.append(kind)
+        return self._named[j]
 
     def _opens(self, k: int, bare: bool) -> bool:
         """Whether a subject may start at word k: not the object of a preposition or possessive."""
