@@ -6,6 +6,8 @@ import pytest
 
 from moderation.rules.corrections import Corrections
 
+from .rule_helpers import cost_over_prose
+
 
 @pytest.fixture(scope="module")
 def corrections() -> Corrections:
@@ -58,3 +60,14 @@ def test_suggestions_never_change_the_decision(moderator):
     assert [s.to_dict() for s in decision.suggestions] == [
         {"start": 4, "end": 13, "text": "goverment", "suggestion": "government"}]
     assert decision.to_dict()["suggestions"][0]["suggestion"] == "government"
+
+
+@pytest.mark.parametrize("text", [
+    "the cocksuck of my " * 3400,        # an unknown word without a fix, thousands of times
+    "the qwertyuiopasd of my " * 2700,   # a longer one: its edits cost more
+    "the goverment and " * 3600,         # one with a fix
+])
+def test_a_repeated_unknown_word_costs_no_more_than_prose(corrections, text):
+    """Each distinct word's edits are looked up once per comment (these cost 0.6-2 times prose);
+    looked up at every occurrence, the first two cost 30 and 66 times prose."""
+    assert cost_over_prose(lambda ctx: list(corrections(ctx)), text) < 10

@@ -66,10 +66,13 @@ class Corrections:
         if sum(w in FUNCTION_WORDS for w in words) < self.min_function_share * len(words):
             return
         suggestions = []
+        fixes: dict[str, str | None] = {}  # a word repeated without a fix is looked up once
         for start, end, word in found:
             if word not in unknown:
                 continue
-            fix = self._fix(word)
+            if word not in fixes:
+                fixes[word] = self._fix(word)
+            fix = fixes[word]
             if fix:
                 suggestions.append(Suggestion(start, end, word, fix))
                 if len(suggestions) == self.max_suggestions:
