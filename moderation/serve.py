@@ -71,7 +71,8 @@ class GunicornLogger(glogging.Logger):
     """gunicorn's logger, without building access lines that nothing prints.
 
     With a logging dictionary configured, gunicorn formats every request's access line and
-    only then lets the "gunicorn.access" logger drop it: a twentieth of a decision's CPU time.
+    only then lets the "gunicorn.access" logger drop it: about 5% of the CPU time of a
+    /v1/check request, sampled under load.
     """
 
     def access(self, resp, req, environ, request_time) -> None:
