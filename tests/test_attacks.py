@@ -162,6 +162,7 @@ def test_a_comment_without_insult_words_yields_nothing(rule):
     "the writer is a liar and " * 2600,
     "you " * 16000,
     "He is a traitor who sold Tiran and Sanafir. " * 1450,  # pronouns and no person word before them
+    "\u201ctwit " * 10900,  # quotation marks: is each insult inside a quotation?
 ])
 def test_hostile_64k_comments_are_scanned_in_linear_time(rule, text):
     """An insult every few words, each read against the words around it, costs a few tens of

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from .attack_grammar import (
     ADJECTIVES, BLOCKING, CLAUSE, ITEM, NOT_VOCATIVE, NOUN_END, PEOPLE, REPORTING, STOP, THINGS, THREATS, WRITERS,
@@ -37,7 +38,7 @@ class _Targets:
         words = self.words
         quotes = [k for k, w in enumerate(words) if w in _QUOTES] if _QUOTED.search(self.joined) else []
         for k in sorted(self.line.kinds):
-            if len(quotes) % 2 == 0 and sum(q < k for q in quotes) % 2:
+            if len(quotes) % 2 == 0 and bisect_left(quotes, k) % 2:
                 continue  # quoted words are someone else's
             target = self._target(k, self.line.kinds[k])
             if target == READER and self._writer_addressed():
