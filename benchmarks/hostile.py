@@ -4,15 +4,15 @@
 
 A comment is a repeated piece of text: every case of the rules' case files (tests/cases/, as
 written and with its full stops and question marks removed, so it is one endless sentence),
-every word-list term (as a word, glued to itself and masked) and a set of characters and words
-the rules treat specially (quotes, addresses, scripts, invisible characters). Each piece is
-decided by `Moderator.check` (config.yaml, rules and model) at two lengths, and timed next to
-plain prose of the same lengths.
+every word-list term (as a word, glued to itself and masked), a set of characters and words
+the rules treat specially (quotes, addresses, scripts, invisible characters), and insults and
+threats after a quotation mark. Each piece is decided by `Moderator.check` (config.yaml, rules
+and model) at two lengths, and timed next to plain prose of the same lengths.
 
 `growth` is the long comment's time over the short one's: about 16 for a linear cost at the
 default lengths, 256 for a quadratic one. `cost` is a comment's time over prose of its length.
 A piece whose growth is over twice linear is listed as superlinear. Writes
-benchmarks/results/hostile.md and hostile.json; about 15 minutes on the shared machine.
+benchmarks/results/hostile.md and hostile.json; about 3 minutes on the shared machine.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import re
 import sys
 import time
 from datetime import datetime, timezone
@@ -32,42 +31,7 @@ sys.path.insert(0, str(ROOT))
 from moderation import Moderator  # noqa: E402
 from moderation.rules import build_rules  # noqa: E402
 from moderation.settings import load_settings  # noqa: E402
-
-PROSE = "The council approved the budget after a long debate about water prices. "
-SPECIAL = ['"', "'", "“", "«", "'a ", '"a ', "(", "[", "http://x.co/", "a@b.c ", "@user ", "#tag ", "!!!", "?",
-           "...", "\u200b", "\u202e", "ع", "عرب ", "ااااا", "AAAA ", "f u c k ", "f.u.c.k ", "fuuuuuuuck ",
-           "sh1t ", "$h!t ", "😀", "🖕 ", "you ", "you are ", "your ", "he is a ", "they are ", "all ", "not ",
-           "no ", "kill ", "Mr. ", "Dr. ", "writer ", "author ", "the author is a liar ", "liar ", "idiot ",
-           "\n", "\n\n", " ", "-", "_", "*", "1", "1234567890", "a", "ab", "I", "i ", "the ", "Jews ",
-           "Muslims ", "Christians ", "Copts ", "Egyptians ", "should be ", "must be ", "deserve ", "go back ",
-           "wrote ", 'said "', "quote: "]
-
-
-def pieces() -> list[tuple[str, str]]:
-    """(kind, piece) for every piece of text a hostile comment repeats, each once."""
-    found: dict[str, str] = {}
-    for path in sorted((ROOT / "tests" / "cases").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                text = json.loads(line)["text"]
-                found.setdefault(text + " ", path.stem)
-                found.setdefault(re.sub(r"[.!?]", " ", text) + " ", path.stem + ", no full stops")
-    for path in sorted((ROOT / "moderation" / "wordlists").glob("*.tsv")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                # A term's first spelling: "{sons,descendants} of {apes and pigs,...}" -> "sons of apes and pigs".
-                term = re.sub(r"\{([^{},]*)[^{}]*\}", r"\1", line.split("\t")[0])
-                found.setdefault(term + " ", "word list")
-                found.setdefault(term, "word list, glued")
-                found.setdefault(term[0] + "*" * (len(term) - 1) + " ", "word list, masked")
-    for piece in SPECIAL:
-        found.setdefault(piece, "special")
-    return [(kind, piece) for piece, kind in found.items()]
-
-
-def repeat(piece: str, length: int) -> str:
-    return (piece * (length // len(piece) + 1))[:length]
-
+from tests.hostile_pieces import PROSE, pieces, repeat  # noqa: E402
 
 def best_of(moderator: Moderator, text: str, times: int) -> float:
     best = float("inf")

@@ -31,9 +31,14 @@ def load_cases(path) -> list:
     return [pytest.param(json.loads(line), id=f"L{number}") for number, line in enumerate(lines, 1) if line.strip()]
 
 
+def repeat(unit: str, length: int) -> str:
+    """unit repeated to exactly length characters."""
+    return (unit * (length // len(unit) + 1))[:length]
+
+
 def prose_like(text: str) -> str:
     """Plain prose of the same length as text."""
-    return (PROSE * (len(text) // len(PROSE) + 1))[:len(text)]
+    return repeat(PROSE, len(text))
 
 
 def best_of_three(work: Callable[[], object]) -> float:

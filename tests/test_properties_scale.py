@@ -19,7 +19,7 @@ from moderation import Moderator, create_app
 from moderation.settings import load_settings
 
 from .conftest import CONFIG
-from .rule_helpers import best_of_three, prose_like
+from .rule_helpers import best_of_three, prose_like, repeat
 
 MAX_CHARS = 60_000
 LABELS = {"abuse", "personal_attack", "identity_hate", "threat"}
@@ -120,10 +120,6 @@ def test_post_check_answers_200_up_to_the_body_limit_and_413_past_it(shipped_cli
 
 
 LETTERS = "".join(chr(ord("a") + (i * 7 + i // 26) % 26) for i in range(4000))
-
-
-def repeat(unit: str, length: int) -> str:
-    return (unit * (length // len(unit) + 1))[:length]
 
 
 @pytest.mark.parametrize("text", [
