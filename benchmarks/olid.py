@@ -38,11 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from moderation.classifier import evaluate  # noqa: E402
-from moderation.classifier.dataset import build_dataset, load_spec  # noqa: E402
 from moderation.classifier.labels import LABELS  # noqa: E402
 from moderation.classifier.pipeline import UNKNOWN, build_pipeline  # noqa: E402
 from moderation.classifier.train import olid_macro_f1  # noqa: E402
-from moderation.settings import load_settings  # noqa: E402
+
+from benchmarks import served_data  # noqa: E402
 
 OLID, K = "olid", LABELS.index("abuse")
 TARGET = 0.78
@@ -160,10 +160,7 @@ def write(result: dict, out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, help="model directory (default: the one config.yaml pins)")
-    parser.add_argument("--config", type=Path, default=ROOT / "config.yaml")
-    parser.add_argument("--spec", type=Path, default=ROOT / "training" / "spec.yaml")
-    parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
+    served_data.add_arguments(parser)
     parser.add_argument("--olid-weight", type=float, nargs="*", default=[3.0, 6.0])
     parser.add_argument("--svm-C", type=float, nargs="*", default=[0.05, 0.1, 0.3])
     parser.add_argument("--logistic-C", type=float, nargs="*", default=[1.0])
@@ -171,14 +168,7 @@ def main() -> None:
     args = parser.parse_args()
     started, seconds = time.monotonic(), {}
 
-    model_dir = args.model or load_settings(args.config).model_dir
-    if model_dir is None:
-        sys.exit(f"{args.config} pins no classifier model: pass --model DIR")
-    artifact = evaluate.open_candidate(model_dir)
-    spec, raw_spec = load_spec(args.spec)
-    data = build_dataset(spec, args.data_root, args.spec.parent)
-    same_spec = {k: artifact.manifest.get("spec", {}).get(k) for k in ("seed", "splits", "sources")} == \
-                {k: raw_spec.get(k) for k in ("seed", "splits", "sources")}
+    model_dir, artifact, spec, data, same_spec = served_data.open_model_and_data(args)
     seconds["dataset"] = round(time.monotonic() - started, 1)
 
     train = data.rows("train")

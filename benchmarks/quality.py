@@ -40,11 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from moderation.classifier import evaluate, metrics  # noqa: E402
-from moderation.classifier.dataset import build_dataset, load_spec  # noqa: E402
 from moderation.classifier.labels import LABELS  # noqa: E402
 from moderation.classifier.pipeline import UNKNOWN, build_pipeline  # noqa: E402
 from moderation.classifier.train import olid_macro_f1  # noqa: E402
-from moderation.settings import load_settings  # noqa: E402
+
+from benchmarks import served_data  # noqa: E402
 
 try:
     from profanity_check import predict_prob
@@ -246,23 +246,13 @@ def write_markdown(result: dict, path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, help="model directory (default: the one config.yaml pins)")
-    parser.add_argument("--config", type=Path, default=ROOT / "config.yaml")
-    parser.add_argument("--spec", type=Path, default=ROOT / "training" / "spec.yaml")
-    parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
+    served_data.add_arguments(parser)
     parser.add_argument("--quick", action="store_true", help="subsample for a smoke run")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
     started, seconds = time.monotonic(), {}
 
-    model_dir = args.model or load_settings(args.config).model_dir
-    if model_dir is None:
-        sys.exit(f"{args.config} pins no classifier model: pass --model DIR")
-    artifact = evaluate.open_candidate(model_dir)
-    spec, raw_spec = load_spec(args.spec)
-    data = build_dataset(spec, args.data_root, args.spec.parent)
-    same_spec = {k: artifact.manifest.get("spec", {}).get(k) for k in ("seed", "splits", "sources")} == \
-                {k: raw_spec.get(k) for k in ("seed", "splits", "sources")}
+    model_dir, artifact, spec, data, same_spec = served_data.open_model_and_data(args)
     seconds["dataset"] = round(time.monotonic() - started, 1)
 
     rows = {split: data.rows(split) for split in ("validation", "test")}
