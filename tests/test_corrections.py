@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from moderation.rules.corrections import Corrections
+from moderation.rules import corrections as corrections_module
+from moderation.rules.corrections import ALPHABET, Corrections
 
 from .rule_helpers import cost_over_prose
 
@@ -68,6 +71,53 @@ def test_suggestions_never_change_the_decision(moderator):
     "the goverment and " * 3600,         # one with a fix
 ])
 def test_a_repeated_unknown_word_costs_no_more_than_prose(corrections, text):
-    """Each distinct word's edits are looked up once per comment (these cost 0.6-2 times prose);
-    looked up at every occurrence, the first two cost 30 and 66 times prose."""
+    """Each distinct word's edits are looked up once (these cost 0.6-2 times prose); looked up
+    at every occurrence, the first two cost 30 and 66 times prose."""
     assert cost_over_prose(lambda ctx: list(corrections(ctx)), text) < 10
+
+
+def one_edit_away(word: str) -> set[str]:
+    """Every string one delete, swap, replace or insert away from word, as the textbook writes it."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in ALPHABET}
+            | {a + c + b for a, b in splits for c in ALPHABET})
+
+
+_WORDS = ["government", "receive", "again", "speech", "minister", "budget", "the", "a", "parliament"]
+
+
+def _misspell(word: str, i: int, c: str, how: int) -> str:
+    before, after = word[:i], word[i:]
+    return [before + after[1:], before + c + after, before + c + after[1:],
+            before + after[1:2] + after[:1] + after[2:]][how]
+
+
+# Dictionary words with a letter dropped, added or changed, or two letters swapped, and random
+# letters: most have a fix.
+misspelled = st.builds(_misspell, st.sampled_from(_WORDS), st.integers(0, 9), st.sampled_from(ALPHABET),
+                       st.integers(0, 3)) | st.text(ALPHABET, min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(word=misspelled)
+def test_the_fix_is_the_most_frequent_word_one_edit_away(corrections, word):
+    frequency = corrections.frequency
+    known = [w for w in one_edit_away(word) if w in frequency]
+    expected = max(known, key=lambda w: (frequency[w], w)) if known else None
+    assert corrections._fix(word) == expected
+
+
+def test_fixes_are_remembered_across_comments_within_a_bound(monkeypatch, make_ctx):
+    monkeypatch.setattr(corrections_module, "MEMO_WORDS", 2)
+    rule = Corrections()
+    looked_up = []
+    fix = rule._fix
+    monkeypatch.setattr(rule, "_fix", lambda word: looked_up.append(word) or fix(word))
+    for _ in range(2):
+        assert suggest(rule, make_ctx("The goverment should publish the budget.")) == [("goverment", "government")]
+    assert looked_up == ["goverment"]  # the second comment's fix came from the memo
+    for word, right in [("recieve", "receive"), ("agian", "again"), ("speach", "speech")]:
+        assert suggest(rule, make_ctx(f"Did the ministry {word} the funds?")) == [(word, right)]
+        assert len(rule._memo) <= 2

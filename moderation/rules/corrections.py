@@ -31,6 +31,11 @@ FUNCTION_WORDS = frozenset("""
     these those all any some no more most very just about into over after before because while also
 """.split())
 LETTERS = re.compile(r"[^\W\d_]{2,}")
+# Unknown words remembered per process with their fix (or None): misspellings recur from
+# comment to comment ("dont", "goverment"), and finding a fix is most of this rule's time.
+# Past the bound the memo starts again rather than tracking age.
+MEMO_WORDS = 4096
+_UNSEEN = object()
 
 
 class Corrections:
@@ -51,6 +56,7 @@ class Corrections:
         longest = max(map(len, self.frequency)) + 1
         self.pattern = re.compile(CANDIDATE % (min_length, longest))
         self.keep = frozenset(w.lower() for w in keep)
+        self._memo: dict[str, str | None] = {}
 
     def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:
         # Most comments have no unknown word: the words alone (findall, no match objects) say so.
@@ -66,13 +72,16 @@ class Corrections:
         if sum(w in FUNCTION_WORDS for w in words) < self.min_function_share * len(words):
             return
         suggestions = []
-        fixes: dict[str, str | None] = {}  # a word repeated without a fix is looked up once
+        memo = self._memo
         for start, end, word in found:
             if word not in unknown:
                 continue
-            if word not in fixes:
-                fixes[word] = self._fix(word)
-            fix = fixes[word]
+            fix = memo.get(word, _UNSEEN)
+            if fix is _UNSEEN:
+                fix = self._fix(word)
+                if len(memo) >= MEMO_WORDS:
+                    memo.clear()
+                memo[word] = fix
             if fix:
                 suggestions.append(Suggestion(start, end, word, fix))
                 if len(suggestions) == self.max_suggestions:
@@ -87,12 +96,17 @@ class Corrections:
 
     def _fix(self, word: str) -> str | None:
         """The most frequent dictionary word one edit away (delete, swap, replace, insert), if any."""
-        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-        edits = {a + b[1:] for a, b in splits if b}
-        edits.update(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1)
-        edits.update(a + c + b[1:] for a, b in splits if b for c in ALPHABET)
-        edits.update(a + c + b for a, b in splits for c in ALPHABET)
+        n = len(word)
+        edits = [word[:i] + word[i + 1:] for i in range(n)]
+        edits += [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(n - 1)]
+        for i in range(n + 1):
+            before, after = word[:i], word[i:]
+            edits += [before + c + after for c in ALPHABET]
+            if i < n:
+                rest = word[i + 1:]
+                edits += [before + c + rest for c in ALPHABET]
         frequency = self.frequency
-        known = [w for w in edits if w in frequency]
+        # The dictionary's keys intersected with the edits: a lookup per edit, in C.
+        known = frequency.keys() & edits
         # Ties broken by the word itself, so the same comment always gets the same suggestion.
         return max(known, key=lambda w: (frequency[w], w)) if known else None
