@@ -2,9 +2,11 @@
 
     python benchmarks/model_selection.py [--data-root ../shared/data] [--rows 40000] [--folds 3]
         [--gaps 0 2] [--logistic-C 1 4] [--svm-C 0.03 0.05 0.1 0.2] [--news-weight 1 3]
+        [--ratio-power 0] [--out benchmarks/results/model_selection.md]
 
 On a fixed random sample of the training split built from training/spec.yaml, each
-candidate (word pairs or not x linear model and its C x source weighting) is scored by
+candidate (word pairs or not x linear model and its C x source weighting x class-ratio
+scaling of the features, moderation/classifier/ratio.py) is scored by
 k-fold cross-validated ROC AUC per label, pooled and per source, with features fitted
 inside each fold. The chosen values go into training/spec.yaml; the results are recorded
 in benchmarks/results/model_selection.md.
@@ -30,6 +32,7 @@ from moderation.classifier.dataset import build_dataset, load_spec  # noqa: E402
 from moderation.classifier.features import NgramFeatures  # noqa: E402
 from moderation.classifier.labels import LABELS  # noqa: E402
 from moderation.classifier.pipeline import LINEAR, UNKNOWN  # noqa: E402
+from moderation.classifier.ratio import RatioScaled  # noqa: E402
 
 NEWS = ("kaggle-insults", "toxic-spans")
 
@@ -48,6 +51,9 @@ def main() -> None:
     parser.add_argument("--logistic-C", type=float, nargs="*", default=[1.0, 4.0])
     parser.add_argument("--svm-C", type=float, nargs="*", default=[0.03, 0.05, 0.1, 0.2])
     parser.add_argument("--news-weight", type=float, nargs="+", default=[1.0, 3.0])
+    parser.add_argument("--ratio-power", type=float, nargs="+", default=[0.0],
+                        help="powers of the class-ratio scaling (0: none)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "model_selection.md")
     args = parser.parse_args()
 
     spec, _ = load_spec(ROOT / "training" / "spec.yaml")
@@ -68,22 +74,23 @@ def main() -> None:
             features.fit([texts[i] for i in train_idx])
             fold_features.append((features.transform([texts[i] for i in train_idx]),
                                   features.transform([texts[i] for i in test_idx])))
-        for (linear, C), news in itertools.product(models, args.news_weight):
-            name = f"gaps={gaps} {linear} C={C:g} news_weight={news:g}"
-            results[name] = evaluate(linear, C, np.where(np.isin(sources, NEWS), news, 1.0),
+        for (linear, C), news, power in itertools.product(models, args.news_weight, args.ratio_power):
+            name = f"gaps={gaps} {linear} C={C:g} news_weight={news:g}" + (f" ratio={power:g}" if power else "")
+            results[name] = evaluate(linear, C, power, np.where(np.isin(sources, NEWS), news, 1.0),
                                      folds, fold_features, Y, sources)
             print(f"{name}: " + ", ".join(f"{label} {v:.4f}" for label, v in results[name]["pooled"].items()
                                           if v is not None), flush=True)
     write(results, args, time.monotonic() - started)
 
 
-def evaluate(linear: str, C: float, weights, folds, fold_features, Y, sources) -> dict:
+def evaluate(linear: str, C: float, power: float, weights, folds, fold_features, Y, sources) -> dict:
     """Cross-validated AUC of one candidate, pooled and per source (decision values: AUC needs no calibration)."""
     scores = np.full(Y.shape, np.nan)
     for (train_idx, test_idx), (X_train, X_test) in zip(folds, fold_features):
         for k, _ in enumerate(LABELS):
             known = Y[train_idx, k] != UNKNOWN
             model = LINEAR[linear](C, None)
+            model = RatioScaled(model, power) if power else model
             model.fit(X_train[known], Y[train_idx[known], k], sample_weight=weights[train_idx[known]])
             sign = 1.0 if list(model.classes_).index(1) == 1 else -1.0
             scores[test_idx, k] = sign * model.decision_function(X_test)
@@ -100,14 +107,14 @@ def evaluate(linear: str, C: float, weights, folds, fold_features, Y, sources) -
 
 
 def write(results: dict, args, seconds: float) -> None:
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "model_selection.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     lines = ["# Model selection", "",
-             f"`python benchmarks/model_selection.py --rows {args.rows} --folds {args.folds}` "
+             f"`{' '.join(['python', 'benchmarks/model_selection.py', *sys.argv[1:]])}` "
              f"({seconds:.0f} s). {args.folds}-fold cross-validated ROC AUC on {args.rows} training rows; "
              "features fitted inside each fold. `gaps`: word pairs across up to that many words "
-             "(0: none); `logistic` or `svm` (linear SVM), with its C.", "",
+             "(0: none); `logistic` or `svm` (linear SVM), with its C; `ratio`: the features scaled "
+             "by their class ratio to this power (moderation/classifier/ratio.py; none if not shown).", "",
              "## Best per label", "", "| label | candidate | AUC |", "|---|---|---|"]
     for label in LABELS:
         scored = [(cell["pooled"][label], name) for name, cell in results.items()
@@ -130,7 +137,7 @@ def write(results: dict, args, seconds: float) -> None:
         row = [np.mean(list(cell["per_source"].get(s, {}).values())) if cell["per_source"].get(s) else None
                for s in sources]
         lines.append(f"| {name} | " + " | ".join("-" if v is None else f"{v:.4f}" for v in row) + " |")
-    (out / "model_selection.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -15,13 +15,14 @@ from sklearn.svm import LinearSVC
 
 from .features import NgramFeatures
 from .labels import LABELS
+from .ratio import RatioScaled
 
 UNKNOWN = -1  # a label the example's source does not give
 
 DEFAULTS: dict[str, Any] = {
     "word_ngrams": [1, 2], "char_ngrams": [2, 5], "word_bits": 18, "char_bits": 19, "min_df": 2,
     "word_gaps": 0, "pair_bits": 18, "pair_labels": None, "linear": "logistic", "C": 4.0,
-    "class_weight": None, "calibration_folds": 3,
+    "class_weight": None, "calibration_folds": 3, "ratio_power": 0.0,
 }
 # The linear models a label can be fitted with. Both give one coefficient per feature, so
 # serving is the same sparse product whichever was trained. liblinear visits the rows in a
@@ -53,7 +54,8 @@ def build_pipeline(params: Mapping[str, Any] | None = None) -> Pipeline:
     return Pipeline([
         ("features", features),
         ("classify", PerLabelClassifier(linear=p["linear"], C=p["C"], class_weight=p["class_weight"],
-                                        calibration_folds=p["calibration_folds"], unread=unread)),
+                                        calibration_folds=p["calibration_folds"], unread=unread,
+                                        ratio_power=p["ratio_power"])),
     ])
 
 
@@ -62,7 +64,9 @@ class PerLabelClassifier(ClassifierMixin, BaseEstimator):
     only where the label is known.
 
     ``unread`` gives, per label, a range of feature columns [start, end) its model does not
-    read: their coefficients stay zero.
+    read: their coefficients stay zero. ``ratio_power`` (per label, a label not named is 0; or
+    one for all) above 0 fits the label's model on features scaled by their class ratio
+    (ratio.py); 0 fits it on the features as they are.
 
     After fit, the whole model is four arrays, so scoring every label is one sparse
     product: ``coef_`` (features x labels), ``intercept_``, and the sigmoid calibration
@@ -71,16 +75,23 @@ class PerLabelClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, labels: tuple[str, ...] = LABELS, linear: str = "logistic",
                  C: float | Mapping[str, float] = 4.0, class_weight: str | None = None,
-                 calibration_folds: int = 3, unread: Mapping[str, tuple[int, int]] | None = None) -> None:
+                 calibration_folds: int = 3, unread: Mapping[str, tuple[int, int]] | None = None,
+                 ratio_power: float | Mapping[str, float] = 0.0) -> None:
         self.labels = labels
         self.linear = linear
         self.C = C
         self.class_weight = class_weight
         self.calibration_folds = calibration_folds
         self.unread = unread
+        self.ratio_power = ratio_power
 
     def _c(self, label: str) -> float:
         return float(self.C[label]) if isinstance(self.C, Mapping) else float(self.C)
+
+    def _linear(self, label: str) -> BaseEstimator:
+        linear = LINEAR[self.linear](self._c(label), self.class_weight)
+        power = self.ratio_power.get(label, 0.0) if isinstance(self.ratio_power, Mapping) else self.ratio_power
+        return RatioScaled(linear, float(power)) if power else linear
 
     def fit(self, X: sparse.spmatrix, Y: np.ndarray, sample_weight: np.ndarray | None = None):
         Y = np.asarray(Y)
@@ -104,8 +115,7 @@ class PerLabelClassifier(ClassifierMixin, BaseEstimator):
             unread = (self.unread or {}).get(label)
             rows = X[known] if unread is None else _without_columns(X[known], *unread)
             model = CalibratedClassifierCV(
-                LINEAR[self.linear](self._c(label), self.class_weight),
-                method="sigmoid", cv=folds, ensemble=False,
+                self._linear(label), method="sigmoid", cv=folds, ensemble=False,
             ).fit(rows, y, sample_weight=weights[known])
             fitted = model.calibrated_classifiers_[0]
             estimator = fitted.estimator
