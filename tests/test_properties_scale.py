@@ -132,11 +132,13 @@ LETTERS = "".join(chr(ord("a") + (i * 7 + i // 26) % 26) for i in range(4000))
     pytest.param(repeat("Every Copt is a traitor in his heart, believe me ", MAX_CHARS),
                  id="blame_of_a_group_without_full_stops"),
 ])
-def test_no_text_costs_more_than_ten_times_prose_of_its_length(rules_only, text):
+def test_no_text_costs_more_than_twenty_times_prose_of_its_length(rules_only, text):
     """Regressions of four quadratic costs found at this scale: the language rule looked for an
     e-mail address from every word to the end of its token (4-6 s for 60,000 characters
     without spaces), the corrections policy built the one-edit variants of a run of
     thousands of letters (minutes, and gigabytes), and the threats and incitement rules read
-    the whole text for every match in a text without a full stop (6 s and 1.6 s)."""
+    the whole text for every match in a text without a full stop (6 s and 1.6 s). Linear
+    now, the costliest (an insult every three words) is 7-8 times prose on a quiet machine and
+    up to 11 on a busy one; the quadratic ones were 50 times and more."""
     prose = prose_like(text)
-    assert best_of_three(lambda: rules_only.check(text)) < 10 * best_of_three(lambda: rules_only.check(prose))
+    assert best_of_three(lambda: rules_only.check(text)) < 20 * best_of_three(lambda: rules_only.check(prose))
