@@ -9,7 +9,7 @@ candidate (word pairs or not x linear model and its C x source weighting x class
 scaling of the features, moderation/classifier/ratio.py) is scored by
 k-fold cross-validated ROC AUC per label, pooled and per source, with features fitted
 inside each fold. The chosen values go into training/spec.yaml; the results are recorded
-in benchmarks/results/model_selection.md.
+in benchmarks/results/model_selection.md (or --out) and the .json beside it.
 """
 
 from __future__ import annotations

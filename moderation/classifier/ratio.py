@@ -4,8 +4,8 @@ The scaling of NB-SVM (Wang and Manning, "Baselines and Bigrams", 2012): each fe
 multiplied by the log of the ratio of its (weighted, smoothed) presence among the positives
 to its presence among the negatives, here taken in absolute value and to a power. An n-gram
 that leans to one class gets a larger range than one that says nothing, so the regularizer
-spends less of its budget on the n-grams that matter: the linear model learns from rare
-insults with fewer examples.
+holds it back less. Whether that helps a label is measured, not assumed:
+benchmarks/results/model_selection-ratio.md.
 
 Only training sees this class. Once fitted, ``coef_`` is the scaled model's coefficients
 times the scales, so the model is still one coefficient per feature of the unscaled
