@@ -7,6 +7,7 @@ import json
 import pytest
 
 from moderation import Moderator, create_app
+from moderation.classifier.dataset import load_spec
 from moderation.settings import load_settings
 
 from .conftest import CONFIG
@@ -23,6 +24,15 @@ def test_the_pinned_model_loads_and_matches_its_manifest(shipped):
     assert shipped.classifier.state == "ready"
     assert shipped.classifier.model.sha256 == manifest["sha256"] == settings.file.classifier.sha256
     assert manifest["spec"]["sources"], "the manifest records the training spec it came from"
+
+
+def test_the_pinned_model_was_trained_from_the_committed_spec():
+    """A spec edited without retraining (a parameter, a source, a weight) would describe a model
+    nobody trained: `moderation train` from the committed spec must give the pinned model."""
+    settings = load_settings(CONFIG, environ={})
+    manifest = json.loads((settings.model_dir / "manifest.json").read_text())
+    _, committed = load_spec(CONFIG.parent / "training" / "spec.yaml")
+    assert manifest["spec"] == committed
 
 
 def test_every_decision_carries_the_four_scores_and_the_model(shipped):
