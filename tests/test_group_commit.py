@@ -241,6 +241,39 @@ def test_sqlite_writers_queue_at_a_turnstile_before_the_write_lock(tmp_path):
     store.close()
 
 
+def test_a_sqlite_writer_waiting_for_the_lock_file_does_not_hold_sqlites_lock(tmp_path):
+    """The lock file is taken before BEGIN IMMEDIATE: a writer queued behind another process
+    leaves SQLite's write lock free. Taken after it, writers of two processes polled each
+    other's SQLite lock every millisecond and the lock file queued nobody."""
+    import fcntl
+    import os
+    import sqlite3
+
+    from moderation.store import Store
+
+    db = tmp_path / "m.sqlite3"
+    store = Store(f"sqlite:///{db}")
+    store.upgrade()
+    lock = os.open(str(db) + "-writelock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # as another process writing would
+    saved = threading.Event()
+    writer = threading.Thread(target=lambda: (store.save(make_comment("queued"), {"decision": "accept",
+                                                                                  "reasons": []}),
+                                              saved.set()))
+    writer.start()
+    other = sqlite3.connect(db, isolation_level=None, timeout=0)
+    try:
+        assert not saved.wait(0.3), "the writer went past a lock file someone else holds"
+        other.execute("BEGIN IMMEDIATE")  # raises "database is locked" if the writer took SQLite's lock
+        other.rollback()
+    finally:
+        other.close()
+        os.close(lock)
+    writer.join(10)
+    assert saved.is_set()
+    store.close()
+
+
 def test_a_sqlite_writer_waits_out_a_lock_held_outside_the_lock_file(tmp_path):
     """SQLite's lock held by a connection that skipped the lock file (another program, the
     command line): the writer keeps asking, gets through once it is free, and its

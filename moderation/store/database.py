@@ -11,7 +11,7 @@ import sqlite3
 import time
 import weakref
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
@@ -108,13 +108,16 @@ def _sqlite_engine(url: URL) -> Engine:
                 raise StoreUnavailable("cannot create the database directory") from err
         engine = sa.create_engine(url, json_serializer=_dumps)
     event.listen(engine, "connect", _on_sqlite_connect)
-    event.listen(engine, "begin", _on_begin)
-    if not in_memory and not database.startswith("file:"):
-        _queue_writers(engine, Path(database).expanduser())
+    on_disk = not in_memory and not database.startswith("file:")
+    take_lock = _queue_writers(engine, Path(database).expanduser()) if on_disk else None
+    # One listener, so the lock file is taken before BEGIN IMMEDIATE, never after.
+    event.listen(engine, "begin", functools.partial(_on_begin, take_lock))
     return engine
 
 
-def _queue_writers(engine: Engine, database: Path) -> None:
+def _queue_writers(engine: Engine, database: Path) -> Callable[[sa.Connection], None]:
+    """Returns what a writer calls before BEGIN IMMEDIATE: it takes the lock file, which the
+    connection gives back when it is checked in or thrown away."""
     # Writers of several processes wait for each other in the kernel (flock on a file
     # beside the database) instead of in SQLite's busy handler, which polls with sleeps
     # of up to 100 ms: a waiting writer starts the moment the last one has committed.
@@ -126,7 +129,7 @@ def _queue_writers(engine: Engine, database: Path) -> None:
     turn_path = lock_path + "-turn"
 
     def take(connection: sa.Connection) -> None:
-        if connection.get_execution_options().get(WRITE) and "write_lock" not in connection.info:
+        if "write_lock" not in connection.info:
             fds: list[int] = []
             try:
                 for path in (lock_path, turn_path):
@@ -156,11 +159,10 @@ def _queue_writers(engine: Engine, database: Path) -> None:
     def on_invalidate(dbapi_connection, record, _exception) -> None:
         give_back(dbapi_connection, record)
 
-    # Before _on_begin's BEGIN IMMEDIATE, so the lock is held when SQLite's is asked for.
-    event.listen(engine, "begin", take, insert=True)
     event.listen(engine, "checkin", give_back)
     # A connection dropped after an error is not checked in; its lock must not outlive it.
     event.listen(engine, "invalidate", on_invalidate)
+    return take
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:
@@ -199,10 +201,14 @@ def _use_wal(cursor) -> None:
             time.sleep(0.01)
 
 
-def _on_begin(connection: sa.Connection) -> None:
+def _on_begin(take_lock: Callable[[sa.Connection], None] | None, connection: sa.Connection) -> None:
     # A writer takes the write lock up front: a deferred transaction that reads and
     # then writes can fail at once with SQLITE_BUSY instead of waiting its turn.
     if connection.get_execution_options().get(WRITE):
+        if take_lock is not None:
+            # First the lock file: a writer queued behind another process's write then holds
+            # none of SQLite's locks, and finds SQLite's free once it gets the file's.
+            take_lock(connection)
         _begin_immediate(connection)
     else:
         connection.exec_driver_sql("BEGIN")
