@@ -9,8 +9,10 @@ the rules only, in the same run, so the model's share is a ratio taken side by s
 check_many is timed over a batch cycling through the 300-character cases, and
 alt-profanity-check (`pip install alt-profanity-check`) is timed on the same texts, one
 call per text and one call per batch. The model is the one --config pins; --model DIR
-overrides the pin with a model directory checked against its own manifest. Writes
-benchmarks/results/speed.md.
+overrides the pin with a model directory checked against its own manifest. Each target is
+read twice: as set, in milliseconds and comments per second, and as a share of
+alt-profanity-check's time in the same run, which does not drift with the machine's speed.
+Writes benchmarks/results/speed.md.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ except ImportError:
     sys.exit("alt-profanity-check is missing: pip install alt-profanity-check")
 
 TARGETS = {"p50_ms": 1.0, "p99_ms": 3.0, "check_many_per_s": 5000}
+# alt-profanity-check on the machine the targets were set on: 8.5 ms a call, 24,800 texts/s in
+# batch. This machine's speed drifts by up to two times from hour to hour, so the targets are
+# also read as fractions of alt-profanity-check timed in the same run.
+APC_WHEN_SET = {"one_call_ms": 8.5, "batch_per_s": 24_800}
 SHORT = [name for name in CASES if name.endswith("_300")]
 
 
@@ -120,9 +126,22 @@ def main() -> None:
                worst_p99 <= TARGETS["p99_ms"]),
               ("check_many, one process, one core", f">= {TARGETS['check_many_per_s']:,}/s", f"{many:,}/s",
                many >= TARGETS["check_many_per_s"])]
+    # Worst over the 300-character cases of each decision's time over alt-profanity-check's, same case.
+    p50_share = max(rows[n]["p50_ms"] / rows[n]["apc_p50_ms"] for n in SHORT)
+    p99_share = max(rows[n]["p99_ms"] / rows[n]["apc_p50_ms"] for n in SHORT)
+    many_share = many / apc_many
+    wanted = {"p50": TARGETS["p50_ms"] / APC_WHEN_SET["one_call_ms"],
+              "p99": TARGETS["p99_ms"] / APC_WHEN_SET["one_call_ms"],
+              "many": TARGETS["check_many_per_s"] / APC_WHEN_SET["batch_per_s"]}
+    relative = [("p50, as a share of one alt-profanity-check call's p50", f"<= {wanted['p50']:.3f}",
+                 f"{p50_share:.3f}", p50_share <= wanted["p50"]),
+                ("p99, as a share of one alt-profanity-check call's p50", f"<= {wanted['p99']:.3f}",
+                 f"{p99_share:.3f}", p99_share <= wanted["p99"]),
+                ("check_many, as a share of alt-profanity-check's batch rate", f">= {wanted['many']:.3f}",
+                 f"{many_share:.3f}", many_share >= wanted["many"])]
     print(head)
     print("\n".join(table))
-    for what, target, got, met in checks:
+    for what, target, got, met in checks + relative:
         print(f"{what}: {got} (target {target}) {'met' if met else 'NOT MET'}")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -134,6 +153,12 @@ def main() -> None:
         "```", *table, "```", "",
         "| target | wanted | measured | met |", "|---|---|---|---|",
         *(f"| {what} | {target} | {got} | {'yes' if met else 'no'} |" for what, target, got, met in checks), "",
+        "The same targets against the machine's speed: alt-profanity-check took "
+        f"{APC_WHEN_SET['one_call_ms']} ms a call and managed {APC_WHEN_SET['batch_per_s']:,} texts/s in batch "
+        "where they were set, so each target is also a share of alt-profanity-check timed in this run "
+        "(worst 300-character case):", "",
+        "| target, relative | wanted | measured | met |", "|---|---|---|---|",
+        *(f"| {what} | {target} | {got} | {'yes' if met else 'no'} |" for what, target, got, met in relative), "",
     ]), encoding="utf-8")
     print(f"wrote {args.out}")
 
