@@ -12,7 +12,10 @@ Reported: ROC AUC per source x label; precision/recall/F1 on test at thresholds 
 validation rows (ours: the manifest's reject and review thresholds, and for every system the
 best-F1 threshold on validation per label); Kaggle insults 5-fold cross-validated personal_attack
 AUC of our pipeline and of tfidf-lr on the same folds; OLID official test macro-F1 (offensive vs
-not, threshold chosen on OLID validation). Writes benchmarks/results/quality.md and quality.json;
+not, threshold chosen on OLID validation); and, per source and label, our AUC minus
+alt-profanity-check's with a paired bootstrap 95% interval (test rows resampled within each
+class), which says whether a gap is larger than the sampling error of that many rows. Writes
+benchmarks/results/quality.md and quality.json;
 --quick subsamples (300 rows per source and split, 1,000 Kaggle rows for the folds) and writes
 quality-quick.md/.json instead. Needs `pip install alt-profanity-check` (it pins scikit-learn to
 its own version: check that it matches before installing, or the model will not load).
@@ -34,6 +37,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
+from scipy.stats import rankdata
 from sklearn.pipeline import make_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +56,7 @@ except ImportError:
     sys.exit("alt-profanity-check is missing: pip install alt-profanity-check")
 
 SYSTEMS = ("ours", "alt-profanity-check", "tfidf-lr")
+RESAMPLES = 1000  # bootstrap resamples of each source's test rows
 KAGGLE, K_ATTACK = "kaggle-insults", LABELS.index("personal_attack")
 
 
@@ -126,11 +131,12 @@ def kaggle_cv(data, params: dict, seed: int, cap: int | None) -> dict:
                         "per_fold": [round(float(a), 4) for a in v]} for s, v in folds.items()}}
 
 
-def ahead_of_apc(tests: dict) -> dict:
-    """Per source, the labels where our test AUC is not above alt-profanity-check's (both defined)."""
+def ahead_of_apc(tests: dict, gaps: dict) -> dict:
+    """Per source, the labels where our test AUC is not above alt-profanity-check's (both defined),
+    and of those, the ones where the whole bootstrap interval of the difference is below zero."""
     out = {}
     for source, per_label in tests["ours"]["per_source"].items():
-        behind, compared = [], []
+        behind, compared, clearly = [], [], []
         for label, m in per_label.items():
             theirs = tests["alt-profanity-check"]["per_source"][source][label]["roc_auc"]
             if m["roc_auc"] is None or theirs is None:
@@ -138,7 +144,45 @@ def ahead_of_apc(tests: dict) -> dict:
             compared.append(label)
             if m["roc_auc"] <= theirs:
                 behind.append(label)
-        out[source] = {"compared": compared, "behind_on": behind, "ahead": bool(compared) and not behind}
+                if gaps[source][label]["high"] < 0:
+                    clearly.append(label)
+        out[source] = {"compared": compared, "behind_on": behind, "clearly_behind_on": clearly,
+                       "ahead": bool(compared) and not behind}
+    return out
+
+
+def auc_by_ranks(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC from the positives' mid-ranks (ties count half), as roc_auc_score gives it."""
+    ranks = rankdata(p)
+    positives = int(y.sum())
+    negatives = y.size - positives
+    return float((ranks[y == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def auc_gaps(Y: np.ndarray, ours: np.ndarray, theirs: np.ndarray, sources: np.ndarray, seed: int) -> dict:
+    """{source: {label: {difference, low, high}}}: our AUC minus theirs on the same test rows, and the
+    2.5th and 97.5th percentiles of that difference over paired resamples (positives and negatives
+    drawn with replacement, each class keeping its size)."""
+    rng = np.random.default_rng(seed)
+    out: dict[str, dict] = {}
+    for source in sorted(set(sources)):
+        out[source] = {}
+        for k, label in enumerate(LABELS):
+            rows = np.flatnonzero((sources == source) & (Y[:, k] != UNKNOWN))
+            y = Y[rows, k]
+            positives, negatives = rows[y == 1], rows[y == 0]
+            if not positives.size or not negatives.size:
+                continue
+            truth = np.r_[np.ones(positives.size), np.zeros(negatives.size)]
+            diffs = []
+            for _ in range(RESAMPLES):
+                drawn = np.r_[rng.choice(positives, positives.size), rng.choice(negatives, negatives.size)]
+                diffs.append(auc_by_ranks(truth, ours[drawn, k]) - auc_by_ranks(truth, theirs[drawn, k]))
+            low, high = np.percentile(diffs, [2.5, 97.5])
+            both = np.r_[positives, negatives]
+            out[source][label] = {
+                "difference": round(auc_by_ranks(truth, ours[both, k]) - auc_by_ranks(truth, theirs[both, k]), 4),
+                "low": round(float(low), 4), "high": round(float(high), 4)}
     return out
 
 
@@ -183,8 +227,13 @@ def targets_section(result: dict) -> list[str]:
     compared = [s for s, v in ahead.items() if v["compared"]]
     behind = {s: ahead[s]["behind_on"] for s in compared if not ahead[s]["ahead"]}
     verdict = "yes" if not behind else "no: behind on " + "; ".join(f"{s} ({', '.join(v)})" for s, v in behind.items())
+    clearly = {s: ahead[s]["clearly_behind_on"] for s in compared if ahead[s]["clearly_behind_on"]}
+    beyond = ("; ".join(f"{s} ({', '.join(v)})" for s, v in clearly.items()) if clearly
+              else "none: every gap is within its bootstrap interval")
     lines += [f"| Ahead of alt-profanity-check on every source (test ROC AUC, every label the source gives) "
               f"| every source | ahead on {len(compared) - len(behind)} of {len(compared)} | | | {verdict} |", "",
+              f"Behind beyond sampling error (the whole 95% bootstrap interval of the AUC difference below zero, "
+              f"section below): {beyond}.", "",
               "The Kaggle folds are stratified, shuffled with the spec's seed, over every Kaggle row (all splits). "
               "Ours is `build_pipeline(spec params)` with `classify__labels=(\"personal_attack\",)`, fitted on "
               "each fold's skeletons; alt-profanity-check is not fitted, only scored on the same folds.", "",
@@ -203,6 +252,21 @@ def auc_section(result: dict) -> list[str]:
         m = cell(result, "ours", source, label)
         lines.append(f"| {source} | {label} | {m['rows']:,} | {m['positives']:,} | "
                      + " | ".join(fmt(cell(result, s, source, label)["roc_auc"]) for s in SYSTEMS) + " |")
+    return lines + [""]
+
+
+def gap_section(result: dict) -> list[str]:
+    gaps = result["auc_gap_vs_apc"]
+    lines = ["## Ours minus alt-profanity-check, with sampling error", "",
+             f"Test ROC AUC difference per source and label, and its paired bootstrap 95% interval ({RESAMPLES} "
+             "resamples of the source's test rows, positives and negatives drawn separately). An interval that "
+             "holds zero means that many rows cannot tell the two apart.", "",
+             "| source | label | positives / negatives | ours - apc | 95% interval |", "|---|---|---:|---:|---|"]
+    for source, per_label in gaps.items():
+        for label, g in per_label.items():
+            m = cell(result, "ours", source, label)
+            lines.append(f"| {source} | {label} | {m['positives']:,} / {m['rows'] - m['positives']:,} "
+                         f"| {g['difference']:+.3f} | {g['low']:+.3f} to {g['high']:+.3f} |")
     return lines + [""]
 
 
@@ -240,7 +304,7 @@ def write_markdown(result: dict, path: Path) -> None:
     if not meta["model_spec_matches"]:
         lines += ["**Warning: the model's manifest records a different seed, split or source list than "
                   "training/spec.yaml, so these test rows may not have been held out from it.**", ""]
-    lines += targets_section(result) + auc_section(result) + f1_section(result)
+    lines += targets_section(result) + auc_section(result) + gap_section(result) + f1_section(result)
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -282,6 +346,9 @@ def main() -> None:
     seconds["kaggle_cv"] = round(time.monotonic() - t, 1)
     olid = {s: olid_macro_f1(data, rows["validation"], P[s]["validation"], rows["test"], P[s]["test"])
             for s in SYSTEMS}
+    t = time.monotonic()
+    gaps = auc_gaps(Y["test"], P["ours"]["test"], P["alt-profanity-check"]["test"], src["test"], spec.seed)
+    seconds["bootstrap"] = round(time.monotonic() - t, 1)
     seconds["total"] = round(time.monotonic() - started, 1)
 
     result = {
@@ -295,7 +362,8 @@ def main() -> None:
                  "seconds": seconds},
         "thresholds": {"ours_manifest": manifest_thresholds, "best_f1_on_validation": thresholds},
         "test": tests, "test_ours_at_manifest": ours_at_manifest,
-        "targets": {"kaggle_cv": cv, "olid_abuse_macro_f1": olid, "ahead_of_apc": ahead_of_apc(tests)},
+        "auc_gap_vs_apc": gaps,
+        "targets": {"kaggle_cv": cv, "olid_abuse_macro_f1": olid, "ahead_of_apc": ahead_of_apc(tests, gaps)},
     }
     args.out.mkdir(parents=True, exist_ok=True)
     stem = "quality-quick" if args.quick else "quality"
