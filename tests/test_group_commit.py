@@ -299,3 +299,35 @@ def test_a_sqlite_writer_waits_out_a_lock_held_outside_the_lock_file(tmp_path):
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == BUSY_TIMEOUT_MS
     store.close()
+
+
+def test_a_sqlite_writer_that_cannot_begin_gives_the_lock_file_back(tmp_path, monkeypatch):
+    """The lock file is taken before BEGIN IMMEDIATE, so a BEGIN that fails (SQLite's lock held
+    outside the lock file past the busy timeout) must still give it back: the save is refused
+    as unavailable, and the next writer, of any process, is not locked out."""
+    import fcntl
+    import os
+    import sqlite3
+
+    from moderation.errors import StoreUnavailable
+    from moderation.store import Store, database
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 200)
+    db = tmp_path / "m.sqlite3"
+    store = Store(f"sqlite:///{db}")
+    store.upgrade()
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreUnavailable):
+            store.save(make_comment("refused"), {"decision": "accept", "reasons": []})
+        lock = os.open(str(db) + "-writelock", os.O_RDWR)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises BlockingIOError if still held
+        finally:
+            os.close(lock)
+    finally:
+        other.rollback()
+        other.close()
+    assert store.save(make_comment("refused"), {"decision": "accept", "reasons": []})[1] is True
+    store.close()
