@@ -33,11 +33,11 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
-from scipy.stats import rankdata
 from sklearn.pipeline import make_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
