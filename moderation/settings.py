@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
@@ -226,10 +227,32 @@ class Settings(_Frozen):
 
     @property
     def policy_version(self) -> str:
-        """Changes whenever anything that shapes a decision changes."""
+        """Changes whenever anything that shapes a decision changes: the policies, messages, rule
+        settings and model pin of config.yaml, and the rules themselves (rules_digest)."""
         shaping = self.file.model_dump(include={"policies", "messages", "rules", "classifier"})
+        shaping["rules_digest"] = rules_digest()
         blob = json.dumps(shaping, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
+
+
+# What the rules are made of besides config.yaml: their code, phrase files and word lists, and
+# the text normalization they read through. A release that changes any of them changes
+# policy_version, so a stored decision tells which rules made it.
+RULE_SOURCES = ("rules", "wordlists", "text.py", "text_tables.py", "engine.py")
+
+
+@lru_cache(maxsize=4)
+def rules_digest(root: Path = Path(__file__).parent) -> str:
+    """sha256 of the RULE_SOURCES under the package folder ``root``: names and contents."""
+    digest = hashlib.sha256()
+    for name in RULE_SOURCES:
+        path = root / name
+        found = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in found:
+            if file.is_file() and file.suffix not in (".pyc", ".md") and "__pycache__" not in file.parts:
+                digest.update(file.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def load_settings(path: str | os.PathLike[str] | None = None,

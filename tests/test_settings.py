@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+from moderation import settings as settings_module
 from moderation.errors import ConfigError
-from moderation.settings import load_settings
+from moderation.settings import RULE_SOURCES, load_settings, rules_digest
 
 from .conftest import CONFIG
 
@@ -95,3 +97,31 @@ def test_policy_version_follows_policy_changes(tmp_path):
                             environ={})
     assert same.policy_version == base
     assert changed.policy_version != base
+
+
+def test_policy_version_follows_the_rules_own_code_and_data(tmp_path):
+    # Copies of the package's rule sources: the same files give the same digest wherever they
+    # are installed, an edited phrase file another, and compiled caches none at all.
+    package = Path(settings_module.__file__).parent
+    copies = []
+    for name in ("same", "edited"):
+        root = tmp_path / name
+        for source in RULE_SOURCES:
+            if (package / source).is_dir():
+                shutil.copytree(package / source, root / source)
+            else:
+                root.mkdir(exist_ok=True)
+                shutil.copy(package / source, root / source)
+        (root / "rules" / "__pycache__").mkdir(exist_ok=True)
+        (root / "rules" / "__pycache__" / "stale.pyc").write_bytes(name.encode())
+        copies.append(root)
+    data = copies[1] / "rules" / "data" / "incitement.yaml"
+    data.write_text(data.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert rules_digest(copies[0]) == rules_digest()
+    assert rules_digest(copies[1]) != rules_digest()
+
+
+def test_policy_version_changes_with_the_rules_digest(monkeypatch):
+    base = load_settings(CONFIG, environ={}).policy_version
+    monkeypatch.setattr(settings_module, "rules_digest", lambda: "0" * 64)
+    assert load_settings(CONFIG, environ={}).policy_version != base
