@@ -1,4 +1,4 @@
-"""The incitement rule: dehumanising or blaming a group of people, and calls to harm, expel or exclude one."""
+"""The incitement rule: dehumanising, blaming or stereotyping a group, and calls to harm, expel or exclude one."""
 
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ def _slot(name: str, slots: Mapping[str, str]) -> str:
 
 
 class Incitement:
-    """Finds dehumanising and collective blame of a group (identity_hate) and calls to harm it (incitement).
+    """Finds a group dehumanised, blamed or stereotyped (identity_hate) and calls to harm it (incitement).
 
     Patterns are anchored on a group of groups.yaml ("Copts", "Syrian refugees"), so a state, a
     government or an army is never a target. A match is excused when the comment frames it as
