@@ -152,9 +152,29 @@ def test_phrases_allow_spaces_hyphens_or_nothing_between_words():
     assert run(rule, "son. Of a bitch") == []
 
 
-@pytest.mark.parametrize("text", ["*uck", "f***", "***", "f*", "a*b", "s*x"])
-def test_masks_never_stand_for_the_first_or_last_letter(abusive, text):
+@pytest.mark.parametrize("text", ["*uck", "***", "f*", "a*b", "s*x", "*** stars"])
+def test_masks_never_stand_for_the_first_letter_or_a_whole_word(abusive, text):
     assert run(abusive, text) == []
+
+
+@pytest.mark.parametrize("text, masked", [("F*** this government", "F***"), ("what the f**k", "f**k"),
+                                          ("This is bull****.", "bull****"), ("f** off", "f**")])
+def test_a_word_masked_to_its_end_is_held_never_rejected_on_a_guess(text, masked):
+    rule = make_rule([Term("fuck", "severe"), Term("bullshit", "severe")])
+    [verdict] = run(rule, text)
+    assert verdict.reason.action == ("reject" if masked == "f**k" else "review")
+    assert [span.text for span in verdict.reason.spans] == [masked]
+
+
+@pytest.mark.parametrize("text", ["g*** news", "f******** policy", "Mr. F*"])
+def test_a_mask_that_no_listed_word_fits_is_left_alone(text):
+    assert run(make_rule([Term("fuck", "severe")]), text) == []
+
+
+def test_a_masked_ending_keeps_a_stronger_find_and_ignored_severities_ignored():
+    rule = make_rule([Term("fuck", "severe"), Term("shit", "severe")])
+    assert run(rule, "shit, f***")[0].reason.action == "reject"
+    assert run(make_rule([Term("fuck", "mild")], actions={"severe": "reject", "mild": "ignore"}), "f***") == []
 
 
 def test_overlapping_finds_merge_into_one_span(abusive):

@@ -32,6 +32,8 @@ STRETCHED = "\x00"
 # Masked words in the skeleton: letters, then runs of '*' or '#' each followed by more letters.
 _LETTERS = r"[^\W\d_](?:[^\W\d_]|\x00)*"
 MASKED_WORD = re.compile(rf"(?<![^\W_])(?<![*#]){_LETTERS}(?:[*#]+{_LETTERS})+(?![^\W_])(?![*#])")
+# Words whose last letters are masked ("f***", "bull****"): which word is hidden is a guess.
+TRAILING_MASK = re.compile(rf"(?<![^\W_])(?<![*#]){_LETTERS}[*#]{{2,}}(?![^\W_])")
 _MASK_RUN = re.compile(r"([*#]+)")
 _MAX_MASKED = 40            # longer masked "words" are not words: skip them
 
@@ -142,11 +144,15 @@ class MaskedMatcher:
         # Spellings by first and last letter (both always visible), most severe group first, so the
         # first fit is the worst reading.
         self._by_ends: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        self._by_first: dict[str, list[tuple[str, int]]] = {}
         for index, forms in enumerate(groups):
             for form in forms:
                 spelling = form.text.replace(" ", "").replace("-", "")
                 self._by_ends.setdefault((spelling[:1], spelling[-1:]), []).append((spelling, index))
+                if not form.any_prefix:
+                    self._by_first.setdefault(spelling[:1], []).append((spelling, index))
         self._cache: dict[str, int | None] = {}
+        self._trailing: dict[str, bool] = {}
 
     def group_of(self, word: str) -> int | None:
         if len(word) > _MAX_MASKED:
@@ -170,6 +176,26 @@ class MaskedMatcher:
                     best = group
                     break
         return best
+
+
+    def hides_a_term(self, word: str) -> bool:
+        """Whether a word with its last letters masked ("f***", "bull****") may be a listed
+        spelling: the letters shown begin it, and the mask hides one letter fewer to one more
+        than it has characters (commenters count loosely)."""
+        if len(word) > _MAX_MASKED:
+            return False
+        try:
+            return self._trailing[word]
+        except KeyError:
+            pass
+        if len(self._trailing) > 4096:  # bounded, as the cache of group_of
+            self._trailing.clear()
+        shown, mask = _MASK_RUN.split(word)[:2]
+        hidden = range(max(1, len(mask) - 1), len(mask) + 2)
+        found = self._trailing[word] = any(
+            spelling.startswith(reading) and len(spelling) - len(reading) in hidden
+            for reading in _readings(shown) for spelling, _ in self._by_first.get(reading[:1], ()))
+        return found
 
 
 def _readings(word: str) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Iterable, Iterator, Mapping
 from ..decision import SEVERITY, CommentContext, Reason, Verdict
 from ..errors import ConfigError
 from ..text import View
-from .wordlist_patterns import MASKED_WORD, STRETCHED, Form, MaskedMatcher, compile_split, expand
+from .wordlist_patterns import MASKED_WORD, STRETCHED, TRAILING_MASK, Form, MaskedMatcher, compile_split, expand
 
 SEVERITIES: tuple[str, ...] = ("severe", "mild")
 RULE_ACTIONS: tuple[str, ...] = ("reject", "review", "ignore")
@@ -92,16 +92,24 @@ class WordList:
             for match in pattern.finditer(text) if pattern is not None else ():
                 found.append(view.to_original(*match.span()))
                 worst = min(worst, self._capture_group[match.lastindex or 0])
-        if "*" in marked or "#" in marked:
-            for match in MASKED_WORD.finditer(marked):
-                group = self._masked.group_of(match.group())
-                if group is not None:
-                    found.append(skeleton.to_original(*match.span()))
-                    worst = min(worst, group)
-        if not found:
+        masked = "*" in marked or "#" in marked
+        for match in MASKED_WORD.finditer(marked) if masked else ():
+            group = self._masked.group_of(match.group())
+            if group is not None:
+                found.append(skeleton.to_original(*match.span()))
+                worst = min(worst, group)
+        action = self._actions[worst] if worst < len(self._actions) else None
+        # "F*** this": the mask hides which word it is, so a moderator reads it; never a
+        # rejection on a guess.
+        for match in TRAILING_MASK.finditer(marked) if masked else ():
+            if self._masked.hides_a_term(match.group()):
+                found.append(skeleton.to_original(*match.span()))
+                if action is None or SEVERITY[action] < SEVERITY["review"]:
+                    action = "review"
+        if action is None:
             return
         spans = list(ctx.spans(found))
-        yield Verdict(reason=Reason(code=self.code, policy=self.policy, action=self._actions[worst],
+        yield Verdict(reason=Reason(code=self.code, policy=self.policy, action=action,
                                     source="wordlist", message=self.message, rule=self.rule,
                                     spans=tuple(spans), score=None))
 
