@@ -33,7 +33,7 @@ STRETCHED = "\x00"
 _LETTERS = r"[^\W\d_](?:[^\W\d_]|\x00)*"
 MASKED_WORD = re.compile(rf"(?<![^\W_])(?<![*#]){_LETTERS}(?:[*#]+{_LETTERS})+(?![^\W_])(?![*#])")
 # Words whose last letters are masked ("f***", "bull****"): which word is hidden is a guess.
-TRAILING_MASK = re.compile(rf"(?<![^\W_])(?<![*#]){_LETTERS}[*#]{{2,}}(?![^\W_])")
+TRAILING_MASK = re.compile(rf"(?<![^\W_])(?<![*#]){_LETTERS}[*#]{{2,}}(?![^\W_])(?![*#])")
 _MASK_RUN = re.compile(r"([*#]+)")
 _MAX_MASKED = 40            # longer masked "words" are not words: skip them
 
