@@ -142,7 +142,7 @@ class MaskedMatcher:
 
     def __init__(self, groups: list[list[Form]]) -> None:
         # Spellings by first and last letter (both always visible), most severe group first, so the
-        # first fit is the worst reading.
+        # first fit is the worst reading; and by first letter alone, for words masked to their end.
         self._by_ends: dict[tuple[str, str], list[tuple[str, int]]] = {}
         self._by_first: dict[str, list[tuple[str, int]]] = {}
         for index, forms in enumerate(groups):
@@ -176,7 +176,6 @@ class MaskedMatcher:
                     best = group
                     break
         return best
-
 
     def hides_a_term(self, word: str) -> bool:
         """Whether a word with its last letters masked ("f***", "bull****") may be a listed
