@@ -157,12 +157,12 @@ def test_masks_never_stand_for_the_first_letter_or_a_whole_word(abusive, text):
     assert run(abusive, text) == []
 
 
-@pytest.mark.parametrize("text, masked", [("F*** this government", "F***"), ("what the f**k", "f**k"),
-                                          ("This is bull****.", "bull****"), ("f** off", "f**")])
+@pytest.mark.parametrize("text, masked", [("F*** this government", "F***"), ("This is bull****.", "bull****"),
+                                          ("f** off", "f**"), ("what the f#### is this", "f####")])
 def test_a_word_masked_to_its_end_is_held_never_rejected_on_a_guess(text, masked):
     rule = make_rule([Term("fuck", "severe"), Term("bullshit", "severe")])
     [verdict] = run(rule, text)
-    assert verdict.reason.action == ("reject" if masked == "f**k" else "review")
+    assert verdict.reason.action == "review"
     assert [span.text for span in verdict.reason.spans] == [masked]
 
 
