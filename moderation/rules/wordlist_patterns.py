@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from itertools import groupby, product
-from typing import NamedTuple
+from typing import Callable, NamedTuple, TypeVar
 
 from ..errors import ConfigError
 from ..text_tables import fold_string
@@ -36,6 +36,7 @@ MASKED_WORD = re.compile(rf"(?<![^\W_])(?<![*#]){_LETTERS}(?:[*#]+{_LETTERS})+(?
 TRAILING_MASK = re.compile(rf"(?<![^\W_])(?<![*#]){_LETTERS}[*#]{{2,}}(?![^\W_])(?![*#])")
 _MASK_RUN = re.compile(r"([*#]+)")
 _MAX_MASKED = 40            # longer masked "words" are not words: skip them
+T = TypeVar("T")
 
 
 class Form(NamedTuple):
@@ -155,16 +156,7 @@ class MaskedMatcher:
         self._trailing: dict[str, bool] = {}
 
     def group_of(self, word: str) -> int | None:
-        if len(word) > _MAX_MASKED:
-            return None
-        try:
-            return self._cache[word]
-        except KeyError:
-            pass
-        if len(self._cache) > 4096:  # bounded: a hostile comment must not grow it forever
-            self._cache.clear()
-        group = self._cache[word] = self._search(word)
-        return group
+        return None if len(word) > _MAX_MASKED else _remembered(self._cache, word, self._search)
 
     def _search(self, word: str) -> int | None:
         masks = [len(piece) for piece in _MASK_RUN.split(word)[1::2]]
@@ -181,20 +173,25 @@ class MaskedMatcher:
         """Whether a word with its last letters masked ("f***", "bull****") may be a listed
         spelling: the letters shown begin it, and the mask hides one letter fewer to one more
         than it has characters (commenters count loosely)."""
-        if len(word) > _MAX_MASKED:
-            return False
-        try:
-            return self._trailing[word]
-        except KeyError:
-            pass
-        if len(self._trailing) > 4096:  # bounded, as the cache of group_of
-            self._trailing.clear()
+        return len(word) <= _MAX_MASKED and _remembered(self._trailing, word, self._ending_fits)
+
+    def _ending_fits(self, word: str) -> bool:
         shown, mask = _MASK_RUN.split(word)[:2]
         hidden = range(max(1, len(mask) - 1), len(mask) + 2)
-        found = self._trailing[word] = any(
-            spelling.startswith(reading) and len(spelling) - len(reading) in hidden
-            for reading in _readings(shown) for spelling, _ in self._by_first.get(reading[:1], ()))
-        return found
+        return any(spelling.startswith(reading) and len(spelling) - len(reading) in hidden
+                   for reading in _readings(shown) for spelling, _ in self._by_first.get(reading[:1], ()))
+
+
+def _remembered(cache: dict[str, T], word: str, compute: Callable[[str], T]) -> T:
+    """compute(word), kept in cache; bounded, so a hostile comment cannot grow it forever."""
+    try:
+        return cache[word]
+    except KeyError:
+        pass
+    if len(cache) > 4096:
+        cache.clear()
+    value = cache[word] = compute(word)
+    return value
 
 
 def _readings(word: str) -> list[str]:
