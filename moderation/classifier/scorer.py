@@ -29,9 +29,9 @@ from .pipeline import PerLabelClassifier
 # of a news site's comments. Past it, the cache starts again rather than tracking age.
 CACHE_WORDS = 1 << 16
 
-# A word's cache entry: its hash (word n-grams are built from these) and its character
-# n-grams' columns.
-Entry = tuple[int, np.ndarray]
+# A word's cache entry: its hash (longer word n-grams and pairs are built from these), its
+# column as a single word, and its character n-grams' columns.
+Entry = tuple[int, int, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,20 @@ class Scored:
     """One comment as the model saw it.
 
     ``columns`` are its distinct feature columns (sorted), ``values`` their TF-IDF weights
-    and ``counts`` how often each occurs. ``occurrences`` is every n-gram occurrence's
-    column: the word n-grams for each n in ``word_ngrams`` by their first word, then the word
-    pairs for each gap up to ``word_gaps`` by their first word, then the character n-grams,
-    ``char_sizes[i]`` of them for word i. ``spans`` are the words' [start, end) in the
-    skeleton text.
+    and ``counts`` how often each occurs. The n-gram occurrences are numbered in this order:
+    the word n-grams for each n in ``word_ngrams`` by their first word, then the word pairs
+    for each gap up to ``word_gaps`` by their first word, then the character n-grams,
+    ``char_sizes[i]`` of them for word i. ``keys`` are the occurrences sorted by column, each
+    as its column shifted left by ``index_bits`` plus its number. ``spans`` are the words'
+    [start, end) in the skeleton text.
     """
 
     probabilities: np.ndarray
     columns: np.ndarray
     values: np.ndarray
     counts: np.ndarray
-    occurrences: np.ndarray
+    keys: np.ndarray
+    index_bits: int
     word_ngrams: tuple[int, int]
     word_gaps: int
     char_sizes: np.ndarray
@@ -77,9 +79,12 @@ class Scored:
             count = n_words - n + 1
             if count <= 0:
                 continue
-            part = contribution[taken:taken + count] / (ends[n - 1:] - starts[:count])
-            for j in range(n):
-                weights[j:j + count] += part * lengths[j:j + count]
+            if n == 1:  # a single word keeps all of its share
+                weights += contribution[taken:taken + count]
+            else:
+                part = contribution[taken:taken + count] / (ends[n - 1:] - starts[:count])
+                for j in range(n):
+                    weights[j:j + count] += part * lengths[j:j + count]
             taken += count
         for gap in range(1, self.word_gaps + 1):
             count = n_words - gap - 1
@@ -93,17 +98,15 @@ class Scored:
         owner = np.repeat(np.arange(n_words), self.char_sizes)
         return weights + np.bincount(owner, weights=contribution[taken:], minlength=n_words)
 
-
     @cached_property
     def _column_of_occurrence(self) -> np.ndarray:
-        """For each occurrence, the index of its column in ``columns``: its rank after sorting.
+        """For each occurrence, the index of its column in ``columns``.
 
-        Sorted, the occurrences are ``columns`` each repeated ``counts`` times. (A binary search
-        of ``columns`` is faster for short comments but several times slower for long ones.)
+        Sorted, the occurrences are ``columns`` each repeated ``counts`` times, and ``keys``
+        carry each one's number through the sort: no second sort is needed to trace them back.
         """
-        order = np.argsort(self.occurrences)
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.repeat(np.arange(len(self.columns)), self.counts)
+        rank = np.empty(len(self.keys), dtype=np.int64)
+        rank[self.keys & ((1 << self.index_bits) - 1)] = np.repeat(np.arange(len(self.columns)), self.counts)
         return rank
 
 
@@ -130,18 +133,23 @@ class Scorer:
         if self.input != SKELETON:
             words, spans = group_words(words, spans, self.input)
         entries = self._entries(words)
-        hashes = np.array([h for h, _ in entries], dtype=np.uint64)
-        chars = [c for _, c in entries]
-        parts = [*self._word_columns(hashes), *chars]
+        hashes, singles, chars = zip(*entries) if entries else ((), (), ())
+        parts = [*self._word_columns(np.array(hashes, dtype=np.uint64), singles), *chars]
         occurrences = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        columns, counts = _runs(np.sort(occurrences))
+        # One sort gives both the columns in order and where each occurrence went: a column is
+        # under 2**63 >> index_bits, and each occurrence's number fills the low bits.
+        index_bits = len(occurrences).bit_length()
+        keys = occurrences << index_bits
+        keys |= np.arange(len(occurrences))
+        keys.sort()
+        columns, counts = _runs(keys >> index_bits)
         values = self._weigh(columns, counts)
         # np.take copies the same rows as coef_[columns], several times faster for 2-D arrays.
         raw = values @ np.take(self.model.coef_, columns, axis=0) + self.model.intercept_
         calibration = self.model.calibration_
         probabilities = 1.0 / (1.0 + np.exp(calibration[:, 0] * raw + calibration[:, 1]))
         char_sizes = np.fromiter(map(len, chars), np.int64, len(chars))
-        return Scored(probabilities, columns, values, counts, occurrences,
+        return Scored(probabilities, columns, values, counts, keys, index_bits,
                       self.features.word_ngrams, self.features.word_gaps, char_sizes, spans)
 
     def _entries(self, words: Sequence[str]) -> list[Entry]:
@@ -158,17 +166,22 @@ class Scorer:
             order = np.argsort(chars.rows, kind="stable")
             bounds = np.searchsorted(chars.rows[order], np.arange(len(missing) + 1))
             cols = chars.cols[order]
+            hashes = [_word_hash(word) for word in missing]
+            singles = _mix(np.array(hashes, dtype=np.uint64), 1, self.features.word_bits).tolist()
             for i, word in enumerate(missing):
-                cache[word] = (_word_hash(word), cols[bounds[i]:bounds[i + 1]])
+                cache[word] = (hashes[i], singles[i], cols[bounds[i]:bounds[i + 1]])
         # A lookup that misses here means another thread cleared the cache: compute it again.
         return [cache.get(w) or self._entries([w])[0] for w in words]
 
-    def _word_columns(self, hashes: np.ndarray) -> list[np.ndarray]:
+    def _word_columns(self, hashes: np.ndarray, singles: Sequence[int]) -> list[np.ndarray]:
         """The columns of the word n-grams, for each n, then of the word pairs, for each gap,
-        in the order of their first word."""
+        in the order of their first word. ``singles`` are the words' own columns, from the cache."""
         found = []
         features = self.features
         low, high = features.word_ngrams
+        if low == 1:
+            found.append(np.array(singles, dtype=np.int64))
+            low = 2
         for n in range(low, high + 1):
             count = len(hashes) - n + 1
             if count <= 0:
