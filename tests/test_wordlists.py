@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from moderation.decision import CommentContext
 from moderation.errors import ConfigError
-from moderation.rules.wordlist_patterns import expand
+from moderation.rules.wordlist_patterns import MASKED_WORD, TRAILING_MASK, expand, mask_window
 from moderation.rules.wordlists import Term, WordList, load_terms
 
 from .rule_helpers import cost_over_prose
@@ -264,3 +264,25 @@ def test_any_text_gives_at_most_one_verdict_with_ordered_spans_into_it(abusive, 
 def test_hostile_64k_comments_are_scanned_in_linear_time(abusive, identity, text):
     """Quadratic scans took seconds here; linear ones take milliseconds."""
     assert cost_over_prose(lambda ctx: (list(abusive(ctx)), list(identity(ctx))), text) < 20
+
+
+# Letters, digits, '_', NUL (a stretched letter), masks, spaces, punctuation and non-Latin letters.
+MASK_TEXTS = st.text(alphabet="ab1_\x00*# .'é٣ж", max_size=40)
+
+
+@settings(max_examples=500, deadline=None)
+@given(MASK_TEXTS)
+def test_masked_words_are_found_in_the_mask_window_as_in_the_whole_text(text):
+    window = mask_window(text)
+    for pattern in (MASKED_WORD, TRAILING_MASK):
+        windowed = [m.span() for m in pattern.finditer(text, *window)] if window else []
+        assert windowed == [m.span() for m in pattern.finditer(text)]
+
+
+def test_the_mask_window_runs_from_the_first_masked_run_to_the_last():
+    text = "a b*d e_f#g h** no mask here"
+    start, end = mask_window(text)
+    assert text[start:end] == "b*d e_f#g h**"
+    other = "x_y# z"
+    assert other[slice(*mask_window(other))] == "x_y#"
+    assert mask_window("no masks") is None

@@ -35,8 +35,30 @@ MASKED_WORD = re.compile(rf"(?<![^\W_])(?<![*#]){_LETTERS}(?:[*#]+{_LETTERS})+(?
 # Words whose last letters are masked ("f***", "bull****"): which word is hidden is a guess.
 TRAILING_MASK = re.compile(rf"(?<![^\W_])(?<![*#]){_LETTERS}[*#]{{2,}}(?![^\W_])(?![*#])")
 _MASK_RUN = re.compile(r"([*#]+)")
+# Both patterns try every word of a text, which costs more than the rest of the rule; a masked
+# word lies in a run of word characters, NULs and masks that holds a mask (mask_window).
+_MASK = re.compile(r"[*#]")
+_RUN = re.compile(r"[\w\x00*#]*")
 _MAX_MASKED = 40            # longer masked "words" are not words: skip them
 T = TypeVar("T")
+
+
+def mask_window(text: str) -> tuple[int, int] | None:
+    """Where masked words can be: from the start of the first mask's run of word characters,
+    NULs, '*' and '#', to the end of the last mask's run; None without a mask.
+
+    Scanned with ``pattern.finditer(text, start, end)``, it gives the same MASKED_WORD and
+    TRAILING_MASK matches as the whole text: a match holds a mask and lies inside such a run,
+    the lookbehinds still see the text before ``start``, and the character at ``end`` (neither
+    a word character nor a mask) lets a match end there just as the end of the text does.
+    """
+    first = _MASK.search(text)
+    if first is None:
+        return None
+    # The run left of the first mask is the run right of it in the reversed text.
+    before = _RUN.match(text[::-1], len(text) - first.start())
+    last = max(text.rfind("*"), text.rfind("#"))
+    return first.start() - (before.end() - before.start()), _RUN.match(text, last).end()
 
 
 class Form(NamedTuple):

@@ -11,7 +11,8 @@ from typing import Iterable, Iterator, Mapping
 from ..decision import SEVERITY, CommentContext, Reason, Verdict
 from ..errors import ConfigError
 from ..text import View
-from .wordlist_patterns import MASKED_WORD, STRETCHED, TRAILING_MASK, Form, MaskedMatcher, compile_split, expand
+from .wordlist_patterns import (MASKED_WORD, STRETCHED, TRAILING_MASK, Form, MaskedMatcher, compile_split,
+                                expand, mask_window)
 
 SEVERITIES: tuple[str, ...] = ("severe", "mild")
 RULE_ACTIONS: tuple[str, ...] = ("reject", "review", "ignore")
@@ -92,8 +93,8 @@ class WordList:
             for match in pattern.finditer(text) if pattern is not None else ():
                 found.append(view.to_original(*match.span()))
                 worst = min(worst, self._capture_group[match.lastindex or 0])
-        masked = "*" in marked or "#" in marked
-        for match in MASKED_WORD.finditer(marked) if masked else ():
+        window = mask_window(marked) if "*" in marked or "#" in marked else None
+        for match in MASKED_WORD.finditer(marked, *window) if window else ():
             group = self._masked.group_of(match.group())
             if group is not None:
                 found.append(skeleton.to_original(*match.span()))
@@ -101,7 +102,7 @@ class WordList:
         action = self._actions[worst] if worst < len(self._actions) else None
         # "F*** this": the mask hides which word it is, so a moderator reads it; never a
         # rejection on a guess.
-        for match in TRAILING_MASK.finditer(marked) if masked else ():
+        for match in TRAILING_MASK.finditer(marked, *window) if window else ():
             if self._masked.hides_a_term(match.group()):
                 found.append(skeleton.to_original(*match.span()))
                 if action is None or SEVERITY[action] < SEVERITY["review"]:
