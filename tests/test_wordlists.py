@@ -171,6 +171,17 @@ def test_a_mask_that_no_listed_word_fits_is_left_alone(text):
     assert run(make_rule([Term("fuck", "severe")]), text) == []
 
 
+@pytest.mark.parametrize("text", ["Mr. S*** told the court", "Mrs S*** said so", "as Dr. F*** wrote"])
+def test_a_name_masked_after_a_title_is_left_alone(text):
+    assert run(make_rule([Term("shit", "severe"), Term("fuck", "severe")]), text) == []
+
+
+def test_a_title_spares_only_the_masked_word_right_after_it():
+    rule = make_rule([Term("shit", "severe")])
+    assert [span.text for span in run(rule, "Mr. Smith said s*** again")[0].reason.spans] == ["s***"]
+    assert run(rule, "Mr. S*** said shit")[0].reason.action == "reject"
+
+
 def test_a_masked_ending_keeps_a_stronger_find_and_ignored_severities_ignored():
     rule = make_rule([Term("fuck", "severe"), Term("shit", "severe")])
     assert run(rule, "shit, f***")[0].reason.action == "reject"

@@ -17,6 +17,8 @@ from .wordlist_patterns import (MASKED_WORD, STRETCHED, TRAILING_MASK, Form, Mas
 SEVERITIES: tuple[str, ...] = ("severe", "mild")
 RULE_ACTIONS: tuple[str, ...] = ("reject", "review", "ignore")
 _DOUBLE = re.compile(r"([^\W\d_])\1")
+# "Mr. S*** told the court": after a title, a word masked to its end is a name kept private.
+_TITLE_BEFORE = re.compile(r"(?<![^\W_])(?:mr|mrs|ms|miss|dr|prof|sir|madam|sheikh)\.? +\Z")
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ class WordList:
         # "F*** this": the mask hides which word it is, so a moderator reads it; never a
         # rejection on a guess.
         for match in TRAILING_MASK.finditer(marked, *window) if window else ():
-            if self._masked.hides_a_term(match.group()):
+            if self._masked.hides_a_term(match.group()) and not _TITLE_BEFORE.search(
+                    marked, max(0, match.start() - 10), match.start()):
                 found.append(skeleton.to_original(*match.span()))
                 if action is None or SEVERITY[action] < SEVERITY["review"]:
                     action = "review"
