@@ -24,6 +24,8 @@ _PUNCT = r"""[.!?;:,\n"“”'‘’(«»]"""
 _CLAUSE = rf"(?:^|(?<={_PUNCT})|(?<={_PUNCT}\s)|(?<={_PUNCT}\s\s))"
 _CLAUSE_END = r"""(?=[\s_]*(?:[.!;:,\n"”’»)]|$))"""
 _CLAUSE_STOP = re.compile(r"[.!?;,\n]")
+# A question that takes the slur as given ("Why do Sunnis always support terrorism?") asserts it.
+_LOADED = re.compile(r"\W*(?:but |and |so )?(?:why|how come)\b")
 _QUOTE = re.compile(r"""["“”«»„‘’]|(?<![^\W_])'|'(?![^\W_])""")
 _WINDOW = 150                # how far back a sentence's framing ("the myth that ...") is looked for
 
@@ -223,7 +225,8 @@ class Incitement:
         finish = sentence_end(text, end)
         before, sentence = text[begin:start], text[begin:finish]
         clause = _CLAUSE_STOP.search(text, end, end + SENTENCE_REACH)
-        if code == "identity_hate" and (self.adjacent.search(before) or (clause and clause.group() == "?")):
+        asked = clause is not None and clause.group() == "?" and not _LOADED.match(before)
+        if code == "identity_hate" and (self.adjacent.search(before) or asked):
             return True  # "not all Copts are ...", "some Syrians are ...", "so all Syrians are thieves?"
         if self.distancing.search(before):
             return True
