@@ -194,6 +194,7 @@ class Incitement:
         self.endorsing = re.compile(_START + guards["endorsing"] + _END)
         self.condemning = re.compile(_START + guards["condemning"] + _END)
         self.reporting = re.compile(_START + guards["reporting"] + _END)
+        self.sourced = re.compile(_START + guards["sourced"] + _END)
 
     def __call__(self, ctx: CommentContext) -> Iterator[Verdict]:
         # The skeleton alone: it undoes every disguise, and on the case file the folded view never
@@ -228,7 +229,7 @@ class Incitement:
         asked = clause is not None and clause.group() == "?" and not _LOADED.match(before)
         if code == "identity_hate" and (self.adjacent.search(before) or asked):
             return True  # "not all Copts are ...", "some Syrians are ...", "so all Syrians are thieves?"
-        if self.distancing.search(before):
+        if self.distancing.search(before) or self.sourced.search(text, end, finish):
             return True
         reported = any(m.group("self") is None for m in self.lead_in.finditer(before))
         if reported and not self.endorsing.search(text, start, finish):
