@@ -4,8 +4,8 @@
 
 The machines this runs on are shared, and their speed drifts by up to two times from hour to
 hour, so a small gain or loss in time per decision hides in the noise. Valgrind's callgrind
-counts the instructions a program runs instead, which is the same on every run of the same code
-and input (with the hash seed fixed), whatever else the machine is doing. Each commit is checked out into a temporary git
+counts the instructions a program runs instead, which stays within 0.1% from run to run of the
+same code and input (with the hash seed fixed), whatever else the machine is doing. Each commit is checked out into a temporary git
 worktree and decides the bench_decide.py comments (rules and the model `config.yaml` pins) under
 callgrind, both commits at once on the two cores: n warm decisions of each comment, counted per
 comment. Instructions are not time (a cache miss costs more than an add), but the same code
@@ -60,7 +60,7 @@ def start(tree: Path, out: Path, n: int) -> subprocess.Popen:
          "--dump-after=functools_reduce", f"--callgrind-out-file={out}/callgrind.out",
          sys.executable, str(script), str(tree), str(n), *CASES],
         # A fixed hash seed: sets and dicts of strings then iterate in the same order on every
-        # run (with a random one, the same code's counts differ by up to 2%).
+        # run (with a random one, the same code's counts differ by up to 2%; with it, by 0.1%).
         env={**os.environ, "PYTHONHASHSEED": "0"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -109,8 +109,8 @@ def main() -> None:
              "python benchmarks/instructions.py " + " ".join(sys.argv[1:]), "```", "",
              f"Counted {when} by valgrind's callgrind, python {sys.version.split()[0]}, "
              f"{args.n} warm decisions per comment (rules and the pinned model), in "
-             f"{time.monotonic() - started:.0f} s, PYTHONHASHSEED=0. The same code and input give the "
-             "same count on every run, whatever else the machine is doing.", "",
+             f"{time.monotonic() - started:.0f} s, PYTHONHASHSEED=0. The same code and input give counts "
+             "within 0.1% of each other on every run, whatever else the machine is doing.", "",
              f"| comment | base `{revs['base']}` | head `{revs['head']}` | head / base |", "|---|---:|---:|---:|"]
     for i, name in enumerate(CASES):
         base, head = per_case["base"][i], per_case["head"][i]
