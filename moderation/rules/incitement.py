@@ -24,7 +24,7 @@ _PUNCT = r"""[.!?;:,\n"“”'‘’(«»]"""
 _CLAUSE = rf"(?:^|(?<={_PUNCT})|(?<={_PUNCT}\s)|(?<={_PUNCT}\s\s))"
 _CLAUSE_END = r"""(?=[\s_]*(?:[.!;:,\n"”’»)]|$))"""
 _CLAUSE_STOP = re.compile(r"[.!?;,\n]")
-# A question that takes the slur as given ("Why do Sunnis always support terrorism?") asserts it.
+# A question that takes the stereotype as given ("Why do Sunnis always support terrorism?") asserts it.
 _LOADED = re.compile(r"\W*(?:but |and |so )?(?:why|how come)\b")
 _QUOTE = re.compile(r"""["“”«»„‘’]|(?<![^\W_])'|'(?![^\W_])""")
 _WINDOW = 150                # how far back a sentence's framing ("the myth that ...") is looked for

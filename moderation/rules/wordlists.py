@@ -95,7 +95,7 @@ class WordList:
             for match in pattern.finditer(text) if pattern is not None else ():
                 found.append(view.to_original(*match.span()))
                 worst = min(worst, self._capture_group[match.lastindex or 0])
-        window = mask_window(marked) if "*" in marked or "#" in marked else None
+        window = mask_window(marked)
         for match in MASKED_WORD.finditer(marked, *window) if window else ():
             group = self._masked.group_of(match.group())
             if group is not None:
