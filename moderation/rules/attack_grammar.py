@@ -10,6 +10,7 @@ from typing import Any, Iterable
 import yaml
 
 from ..errors import ConfigError
+from .english import english_words
 from .wordlist_patterns import Form, compile_groups, expand
 from .wordlists import load_terms
 
@@ -127,6 +128,8 @@ class Grammar:
         self.honorifics = frozenset(targets["honorifics"])
         self.figures = frozenset(targets["figures"])
         self.not_persons = frozenset(targets["not_persons"])
+        # A word after an insult that is no English word is taken for a name (see attack_targets).
+        self.vocabulary = english_words()
         self.determiners = frozenset(targets["writer_determiners"]) | frozenset(targets["role_determiners"])
         # The last word of each kind of subject: a cheap test before the subject patterns run.
         self.reader_last = _last_words(targets["reader"])

@@ -64,7 +64,7 @@ class _Targets:
                 return PERSON  # "the clown Erdogan", "traitor Sisi"
         if kind == WRITERS:
             return WRITER
-        if kind != ADJECTIVES and not self._ends(k + 1, gerund=kind == PEOPLE):
+        if kind != ADJECTIVES and not self._ends(k + 1, gerund=kind == PEOPLE) and not self._vocative(k + 1):
             return None  # "a dog lover", "this hack saves money"
         if g.denial.search(self.joined, offsets[max(0, k - 8)], offsets[k]):
             return None  # "I don't think you're an idiot", "not saying the writer is a hack"
@@ -183,6 +183,18 @@ class _Targets:
             return True
         opening = self.line.word(k - 1) in ("", *_SENTENCE)
         return key == "writer" and opening and self.line.word(next_word) in ("", ".", "!", "?")
+
+    def _vocative(self, k: int) -> bool:
+        """Whether word k, closing its sentence, is the name of the one spoken to: "you are an idiot
+        Neil.", "you're a clown pbgallag!" (a user name, no English word), but not "a dog lover."
+        """
+        after = self.line.word(k + 1)
+        if after and (after[0].isalnum() or after == ITEM):
+            return False
+        word = self.words[k]
+        if not word[0].isalpha() or word in NOUN_END:
+            return False
+        return self.line.capital(k) or word not in self.g.vocabulary
 
     def _ends(self, k: int, gerund: bool = False) -> bool:
         """Whether a noun phrase may end before word k ("a coward hiding" if gerund)."""

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
-from spellchecker import SpellChecker
-
 from ..decision import CommentContext, Suggestion, Verdict
 from ..text_tables import INVISIBLE_CLASS
+from .english import english_words
 
 # Lower-case words only: a capital marks a name or a place, and digits or non-Latin letters
 # mark Arabizi or another language, none of which are "errors". Words inside addresses,
@@ -49,7 +48,7 @@ class Corrections:
         self.min_function_share = min_function_share
         # English word frequencies from pyspellchecker; one edit away only: "obvious" errors,
         # two edits away is a guess.
-        self.frequency = SpellChecker(distance=1).word_frequency.dictionary
+        self.frequency = english_words()
         # No word longer than one edit past the longest dictionary word has a fix, and the
         # edits of a word cost the square of its length: a 60,000-letter "word" took minutes
         # and more memory than the machine has.
