@@ -189,8 +189,8 @@ class _Targets:
         Neil.", "you're a clown pbgallag!" (a user name, no English word), but not "a dog lover."
         """
         after = self.line.word(k + 1)
-        if after and (after[0].isalnum() or after == ITEM):
-            return False
+        if after and (after[0].isalnum() or after == ITEM or after in ":/"):
+            return False  # a sentence goes on, or a link starts ("this bitch http://...")
         word = self.words[k]
         if not word[0].isalpha() or word in NOUN_END:
             return False
