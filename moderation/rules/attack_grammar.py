@@ -162,7 +162,7 @@ class Grammar:
             ("chain", re.compile(rf"{at}{ITEM} (?:, |and |or |, and |& |and also |but also |if not |nor )"
                                  rf"(?:{fill}|{article})*\Z"), 8, frozenset({ITEM})),
             ("copula", re.compile(rf"{at}{aux}{cop}{conjunct}{phrase}\Z"), 15, frozenset(copula_words)),
-            ("asked", re.compile(rf"{at}(?:are|were) you {phrase}\Z"), 9, frozenset({"you"})),
+            ("asked", re.compile(rf"{at}(?:are|were) you (?:(?:{fill})*(?:this|that) )?{phrase}\Z"), 9, frozenset({"you"})),
             ("vocative", re.compile(rf"{at}(?:(?:you|hey|oi)(?: people| guys| lot| all| two)? (?:[,:\-] )?"
                                     rf"|@[^ ]* [,:\-] )(?:{fill})*\Z"), 7, None),
             ("dismissal", re.compile(rf"{at}{alternation(_DISMISSALS)} (?:[,!.:\-] )?(?:you )?(?:{fill})*\Z"), 9,

@@ -62,6 +62,8 @@ class _Targets:
                     return _RIGHT[key]
             if (kind in (PEOPLE, WRITERS) or after in g.figures) and self._name_start(k + 1, 1) is not None:
                 return PERSON  # "the clown Erdogan", "traitor Sisi"
+        if kind == PEOPLE and line.word(k - 1) == "," and after in ("", ".", "!", "?"):
+            return READER  # a name called after the sentence: "Get a clue, moron."
         if kind == WRITERS:
             return WRITER
         if kind != ADJECTIVES and not self._ends(k + 1, gerund=kind == PEOPLE) and not self._vocative(k + 1):
