@@ -44,7 +44,9 @@ REPORTING = frozenset("""said says claimed claims chanted chants argued argues a
     insists declared declares shouted shouts wrote writes accused accuses think thinks believe believes told
     tells""".split())
 _DISMISSALS = ("shut up", "get lost", "go away", "go home", "get out", "shut it", "stfu", "gtfo", "go to hell",
-               "piss off", "bugger off", "get a life", "grow up")
+               "piss off", "bugger off", "get a life", "grow up", "stop being a", "stop being an",
+               "stop being such a", "stop being so", "quit being a", "quit being an", "quit being such a",
+               "quit being so")
 
 
 def alternation(words: Iterable[str]) -> str:

@@ -62,8 +62,8 @@ class _Targets:
                     return _RIGHT[key]
             if (kind in (PEOPLE, WRITERS) or after in g.figures) and self._name_start(k + 1, 1) is not None:
                 return PERSON  # "the clown Erdogan", "traitor Sisi"
-        if kind == PEOPLE and line.word(k - 1) == "," and after in ("", ".", "!", "?"):
-            return READER  # a name called after the sentence: "Get a clue, moron."
+        if kind == PEOPLE and after in ("", ".", "!", "?") and self._called(k):
+            return READER  # "Get a clue, moron.", "Loser!", "Pathetic loser."
         if kind == WRITERS:
             return WRITER
         if kind != ADJECTIVES and not self._ends(k + 1, gerund=kind == PEOPLE) and not self._vocative(k + 1):
@@ -185,6 +185,16 @@ class _Targets:
             return True
         opening = self.line.word(k - 1) in ("", *_SENTENCE)
         return key == "writer" and opening and self.line.word(next_word) in ("", ".", "!", "?")
+
+    def _called(self, k: int) -> bool:
+        """Whether the insult at word k is a name called: after a comma that ends a sentence,
+        or a sentence of its own, perhaps after another insult ("Pathetic loser.")."""
+        before = self.line.word(k - 1)
+        if before == ",":
+            return True
+        if before == ITEM:
+            before = self.line.word(k - 2)
+        return before == "" or before in _SENTENCE
 
     def _vocative(self, k: int) -> bool:
         """Whether word k, closing its sentence, is the name of the one spoken to: "you are an idiot
