@@ -177,6 +177,13 @@ def test_a_name_masked_after_a_title_is_left_alone(text):
     assert run(make_rule([Term("shit", "severe"), Term("fuck", "severe")]), text) == []
 
 
+@pytest.mark.parametrize("text", ["Mr. F*** you", "Sir F*** off, all of you", "Dr. F*** yourself"])
+def test_a_title_does_not_spare_a_masked_word_no_name_could_be(text):
+    [verdict] = run(make_rule([Term("fuck", "severe")]), text)
+    assert verdict.reason.action == "review"
+    assert verdict.reason.spans[0].text == "F***"
+
+
 def test_a_title_spares_only_the_masked_word_right_after_it():
     rule = make_rule([Term("shit", "severe")])
     assert [span.text for span in run(rule, "Mr. Smith said s*** again")[0].reason.spans] == ["s***"]

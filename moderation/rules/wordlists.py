@@ -17,8 +17,10 @@ from .wordlist_patterns import (MASKED_WORD, STRETCHED, TRAILING_MASK, Form, Mas
 SEVERITIES: tuple[str, ...] = ("severe", "mild")
 RULE_ACTIONS: tuple[str, ...] = ("reject", "review", "ignore")
 _DOUBLE = re.compile(r"([^\W\d_])\1")
-# "Mr. S*** told the court": after a title, a word masked to its end is a name kept private.
+# "Mr. S*** told the court": after a title, a word masked to its end is a name kept private;
+# unless a name could not be followed by what follows it ("Mr. F*** you", "Dr. S*** off").
 _TITLE_BEFORE = re.compile(r"(?<![^\W_])(?:mr|mrs|ms|miss|dr|prof|sir|madam|sheikh)\.? +\Z")
+_NOT_A_NAME_AFTER = re.compile(r" *(?:you|u|ya|off|yourself|yourselves)(?![^\W_])")
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,9 @@ class WordList:
         # "F*** this": the mask hides which word it is, so a moderator reads it; never a
         # rejection on a guess.
         for match in TRAILING_MASK.finditer(marked, *window) if window else ():
-            if self._masked.hides_a_term(match.group()) and not _TITLE_BEFORE.search(
-                    marked, max(0, match.start() - 10), match.start()):
+            if self._masked.hides_a_term(match.group()) and (
+                    not _TITLE_BEFORE.search(marked, max(0, match.start() - 10), match.start())
+                    or _NOT_A_NAME_AFTER.match(marked, match.end())):
                 found.append(skeleton.to_original(*match.span()))
                 if action is None or SEVERITY[action] < SEVERITY["review"]:
                     action = "review"
