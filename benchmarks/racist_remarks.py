@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from moderation import Moderator  # noqa: E402
-from moderation.rules import build_rules  # noqa: E402
-from moderation.settings import load_settings  # noqa: E402
+
+from benchmarks.served_data import service_and_rules  # noqa: E402
 
 CASES = ROOT / "benchmarks" / "cases" / "racist_remarks.jsonl"
 GROUP_CODES = {"identity_hate", "incitement"}
@@ -48,11 +48,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "racist_remarks.md")
     args = parser.parse_args()
 
-    settings = load_settings(args.config)
-    service = Moderator(settings)
-    if service.classifier.state != "ready":
-        sys.exit(f"the pinned model is not ready: {service.classifier.cause}")
-    rules = Moderator(settings, rules=build_rules(settings))
+    service, rules = service_and_rules(args.config)
     cases = [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines() if line.strip()]
 
     lines = ["# Racist remarks without slurs", "", "```sh", "python benchmarks/racist_remarks.py", "```", "",

@@ -9,8 +9,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from moderation import Moderator  # noqa: E402
 from moderation.classifier import evaluate  # noqa: E402
 from moderation.classifier.dataset import build_dataset, load_spec  # noqa: E402
+from moderation.rules import build_rules  # noqa: E402
 from moderation.settings import load_settings  # noqa: E402
 
 # What makes two datasets the same rows in the same splits.
@@ -35,3 +37,13 @@ def open_model_and_data(args: argparse.Namespace):
     trained_here = ({k: artifact.manifest.get("spec", {}).get(k) for k in SPLIT_KEYS}
                     == {k: raw_spec.get(k) for k in SPLIT_KEYS})
     return model_dir, artifact, spec, data, trained_here
+
+
+def service_and_rules(config: Path) -> tuple[Moderator, Moderator]:
+    """The whole service as config.yaml sets it up, and the same rules with the classifier off;
+    exits when the pinned model is not ready, since every figure would then be the rules'."""
+    settings = load_settings(config)
+    service = Moderator(settings)
+    if service.classifier.state != "ready":
+        sys.exit(f"the pinned model is not ready: {service.classifier.cause}")
+    return service, Moderator(settings, rules=build_rules(settings))

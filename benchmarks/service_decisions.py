@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 from moderation import Moderator  # noqa: E402
 from moderation.classifier.dataset import build_dataset, load_spec  # noqa: E402
 from moderation.classifier.labels import LABELS  # noqa: E402
-from moderation.rules import build_rules  # noqa: E402
-from moderation.settings import load_settings  # noqa: E402
+
+from benchmarks.served_data import service_and_rules  # noqa: E402
 
 DECISIONS = ("accept", "review", "reject")
 ABUSE = LABELS.index("abuse")
@@ -99,11 +99,8 @@ def main() -> None:
     args = parser.parse_args()
     started = time.monotonic()
 
-    settings = load_settings(args.config)
-    service = Moderator(settings)
-    if service.classifier.state != "ready":
-        sys.exit(f"the pinned model is not ready: {service.classifier.cause}")
-    moderators = {"service": service, "rules only": Moderator(settings, rules=build_rules(settings))}
+    service, rules = service_and_rules(args.config)
+    moderators = {"service": service, "rules only": rules}
     spec, _ = load_spec(args.spec)
     data = build_dataset(spec, args.data_root, args.spec.parent)
     test = data.rows("test")
