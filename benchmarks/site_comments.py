@@ -1,0 +1,118 @@
+"""The site's own rules on comments written for this benchmark: what the whole service does with each kind.
+
+    python benchmarks/site_comments.py
+
+benchmarks/cases/site_comments.jsonl holds English comments in the voice of a news site's
+readers, written apart from the rules, the model and their case files, from the site's
+published comment rules alone: comments the site must not publish (`block`, in eight kinds:
+abusive language, attacks on a reader, on the writer, on another person, libel, racism,
+incitement, threats) and comments it publishes (`publish`: ordinary comments, sharp
+criticism of a report or of officials, and near misses that only look like a violation).
+
+For each kind it counts what the whole service (rules and the pinned model) does: reject,
+hold for a moderator, or publish; and, for comment the site must not publish, how many
+the rules alone (the classifier off) reject or hold. Writes benchmarks/results/site_comments.md
+and site_comments.json beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from moderation import Moderator  # noqa: E402
+
+from benchmarks.served_data import service_and_rules  # noqa: E402
+
+CASES = ROOT / "benchmarks" / "cases" / "site_comments.jsonl"
+DECISIONS = ("reject", "review", "accept")
+
+
+def load(path: Path) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for row in rows:
+        if row.get("expected") not in ("block", "publish") or not isinstance(row.get("text"), str):
+            raise SystemExit(f"{path}: every line needs text and expected block or publish: {row!r}")
+    return rows
+
+
+def tally(rows: list[dict], service: Moderator, rules: Moderator) -> list[dict]:
+    """One row per (expected, category): counts of the service's decisions and the rules' alone."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["expected"], row["category"]), []).append(row)
+    out = []
+    for (expected, category), members in sorted(groups.items()):
+        service_says = Counter(service.check(r["text"]).decision for r in members)
+        rules_say = Counter(rules.check(r["text"]).decision for r in members)
+        out.append({"expected": expected, "category": category, "rows": len(members),
+                    "service": {d: service_says[d] for d in DECISIONS},
+                    "rules": {d: rules_say[d] for d in DECISIONS}})
+    return out
+
+
+def total(table: list[dict], expected: str, who: str) -> dict[str, int]:
+    counts = Counter()
+    for row in table:
+        if row["expected"] == expected:
+            counts.update(row[who])
+            counts["rows"] += row["rows"]
+    return dict(counts)
+
+
+def report(table: list[dict], meta: str) -> str:
+    def cells(counts: dict[str, int], rows: int) -> str:
+        return " | ".join(f"{counts[d]} ({counts[d] / rows:.0%})" for d in DECISIONS)
+
+    lines = ["# The site's rules on comments written for them", "", "```sh",
+             "python benchmarks/site_comments.py", "```", "", meta, "",
+             "`block`: the site's rules say the comment must not be published; `publish`: the site "
+             "publishes it. Each cell: comments (share of the kind). `rules alone`: the same "
+             "rules with the classifier off.", "",
+             "| expected | kind | comments | service rejects | holds | publishes "
+             "| rules alone reject | hold | publish |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for expected in ("block", "publish"):
+        for row in (r for r in table if r["expected"] == expected):
+            lines.append(f"| {expected} | {row['category']} | {row['rows']} | "
+                         f"{cells(row['service'], row['rows'])} | {cells(row['rules'], row['rows'])} |")
+        service, rules = total(table, expected, "service"), total(table, expected, "rules")
+        lines.append(f"| {expected} | **all** | {service['rows']} | {cells(service, service['rows'])} | "
+                     f"{cells(rules, rules['rows'])} |")
+    block, publish = total(table, "block", "service"), total(table, "publish", "service")
+    lines += ["", f"- Of {block['rows']} comments the site must not publish, the service published "
+              f"{block['accept']} ({block['accept'] / block['rows']:.0%}) and rejected "
+              f"{block['reject']} ({block['reject'] / block['rows']:.0%}); the rest wait for a moderator.",
+              f"- Of {publish['rows']} comments the site publishes, the service rejected {publish['reject']} "
+              f"({publish['reject'] / publish['rows']:.0%}) and held {publish['review']} "
+              f"({publish['review'] / publish['rows']:.0%}) for a moderator.", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yaml")
+    parser.add_argument("--cases", type=Path, default=CASES)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "site_comments.md")
+    args = parser.parse_args()
+
+    service, rules = service_and_rules(args.config)
+    table = tally(load(args.cases), service, rules)
+    meta = (f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC} with model "
+            f"`{service.classifier.model.id}`, policy version `{service.policy_version}`.")
+    text = report(table, meta)
+    args.out.write_text(text, encoding="utf-8")
+    args.out.with_suffix(".json").write_text(json.dumps({"meta": meta, "rows": table}, indent=1) + "\n",
+                                             encoding="utf-8")
+    print(text + f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
