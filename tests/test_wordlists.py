@@ -84,6 +84,7 @@ HARD_NEGATIVES = [
     "button", "Titanic", "pricked", "scrapped", "Cockburn", "Sextus", "Hitchcock", "assess", "assesses",
     "Chris Pratt", "a Wankel engine", "shiitake mushrooms", "Pakistani", "Dickensian",
     "negroid", "Hindus", "a cricket match under the moon", "the Holocaust museum", "a mud race in Fayoum",
+    "3abd el rahman scored twice", "Abd el-Rahman", "kosa mahshi", "the kos of the story",
     "The A55 road and the B52s cost $5bn in 2024!", "I am a b c", "e.g. a cat",
     "NATO and Russian military brass held talks after Moscow's airport bombing; the analyst called "
     "the assassination plot a classic passion project of the Essex and Sussex therapists.",
