@@ -2,17 +2,21 @@
 
     python benchmarks/site_comments.py
 
-benchmarks/cases/site_comments.jsonl holds English comments in the voice of a news site's
-readers, written apart from the rules, the model and their case files, from the site's
-published comment rules alone: comments the site must not publish (`block`, in eight kinds:
-abusive language, attacks on a reader, on the writer, on another person, libel, racism,
-incitement, threats) and comments it publishes (`publish`: ordinary comments, sharp
-criticism of a report or of officials, and near misses that only look like a violation).
+Two files of English comments in the voice of a news site's readers, each written apart from
+the rules, the model and their case files, from the site's published comment rules alone:
+comments the site must not publish (`block`, in eight kinds: abusive language, attacks on a
+reader, on the writer, on another person, libel, racism, incitement, threats) and comments it
+publishes (`publish`: ordinary comments, sharp criticism of a report or of officials, and near
+misses that only look like a violation).
 
-For each kind it counts what the whole service (rules and the pinned model) does: reject,
-hold for a moderator, or publish; and, for comment the site must not publish, how many
-the rules alone (the classifier off) reject or hold. Writes benchmarks/results/site_comments.md
-and site_comments.json beside it.
+- benchmarks/cases/site_comments.jsonl (240 comments), the tuning set: measured once as
+  written, then its misses were read and the rules changed;
+- benchmarks/cases/site_comments_heldout.jsonl (160 comments), the held-out set: written
+  later, by another hand, and never read while changing the rules.
+
+For each set and kind it counts what the whole service (rules and the pinned model) does:
+reject, hold for a moderator, or publish; and what the rules alone (the classifier off) do.
+Writes benchmarks/results/site_comments.md and site_comments.json beside it.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from moderation import Moderator  # noqa: E402
 
 from benchmarks.served_data import service_and_rules  # noqa: E402
 
-CASES = ROOT / "benchmarks" / "cases" / "site_comments.jsonl"
+CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.jsonl",
+         "tuning": ROOT / "benchmarks" / "cases" / "site_comments.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
@@ -67,7 +72,7 @@ def total(table: list[dict], expected: str, who: str) -> dict[str, int]:
     return dict(counts)
 
 
-def report(table: list[dict], meta: str) -> str:
+def report(tables: dict[str, list[dict]], meta: str) -> str:
     def cells(counts: dict[str, int], rows: int) -> str:
         return " | ".join(f"{counts[d]} ({counts[d] / rows:.0%})" for d in DECISIONS)
 
@@ -75,41 +80,43 @@ def report(table: list[dict], meta: str) -> str:
              "python benchmarks/site_comments.py", "```", "", meta, "",
              "`block`: the site's rules say the comment must not be published; `publish`: the site "
              "publishes it. Each cell: comments (share of the kind). `rules alone`: the same "
-             "rules with the classifier off.", "",
-             "| expected | kind | comments | service rejects | holds | publishes "
-             "| rules alone reject | hold | publish |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for expected in ("block", "publish"):
-        for row in (r for r in table if r["expected"] == expected):
-            lines.append(f"| {expected} | {row['category']} | {row['rows']} | "
-                         f"{cells(row['service'], row['rows'])} | {cells(row['rules'], row['rows'])} |")
-        service, rules = total(table, expected, "service"), total(table, expected, "rules")
-        lines.append(f"| {expected} | **all** | {service['rows']} | {cells(service, service['rows'])} | "
-                     f"{cells(rules, rules['rows'])} |")
-    block, publish = total(table, "block", "service"), total(table, "publish", "service")
-    lines += ["", f"- Of {block['rows']} comments the site must not publish, the service published "
-              f"{block['accept']} ({block['accept'] / block['rows']:.0%}) and rejected "
-              f"{block['reject']} ({block['reject'] / block['rows']:.0%}); the rest wait for a moderator.",
-              f"- Of {publish['rows']} comments the site publishes, the service rejected {publish['reject']} "
-              f"({publish['reject'] / publish['rows']:.0%}) and held {publish['review']} "
-              f"({publish['review'] / publish['rows']:.0%}) for a moderator.", ""]
+             "rules with the classifier off. The tuning set's misses were read and the rules "
+             "changed after its first measurement; the held-out set was not read.", ""]
+    for name, table in tables.items():
+        lines += [f"## {name}", "",
+                  "| expected | kind | comments | service rejects | holds | publishes "
+                  "| rules alone reject | hold | publish |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for expected in ("block", "publish"):
+            for row in (r for r in table if r["expected"] == expected):
+                lines.append(f"| {expected} | {row['category']} | {row['rows']} | "
+                             f"{cells(row['service'], row['rows'])} | {cells(row['rules'], row['rows'])} |")
+            service, rules = total(table, expected, "service"), total(table, expected, "rules")
+            lines.append(f"| {expected} | **all** | {service['rows']} | {cells(service, service['rows'])} | "
+                         f"{cells(rules, rules['rows'])} |")
+        block, publish = total(table, "block", "service"), total(table, "publish", "service")
+        lines += ["", f"- Of {block['rows']} comments the site must not publish, the service published "
+                  f"{block['accept']} ({block['accept'] / block['rows']:.0%}) and rejected "
+                  f"{block['reject']} ({block['reject'] / block['rows']:.0%}); the rest wait for a moderator.",
+                  f"- Of {publish['rows']} comments the site publishes, the service rejected {publish['reject']} "
+                  f"({publish['reject'] / publish['rows']:.0%}) and held {publish['review']} "
+                  f"({publish['review'] / publish['rows']:.0%}) for a moderator.", ""]
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=ROOT / "config.yaml")
-    parser.add_argument("--cases", type=Path, default=CASES)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "site_comments.md")
     args = parser.parse_args()
 
     service, rules = service_and_rules(args.config)
-    table = tally(load(args.cases), service, rules)
+    tables = {name: tally(load(path), service, rules) for name, path in CASES.items()}
     meta = (f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC} with model "
             f"`{service.classifier.model.id}`, policy version `{service.policy_version}`.")
-    text = report(table, meta)
+    text = report(tables, meta)
     args.out.write_text(text, encoding="utf-8")
-    args.out.with_suffix(".json").write_text(json.dumps({"meta": meta, "rows": table}, indent=1) + "\n",
+    args.out.with_suffix(".json").write_text(json.dumps({"meta": meta, "sets": tables}, indent=1) + "\n",
                                              encoding="utf-8")
     print(text + f"wrote {args.out}")
 

@@ -306,3 +306,24 @@ def test_the_mask_window_runs_from_the_first_masked_run_to_the_last():
     other = "x_y# z"
     assert other[slice(*mask_window(other))] == "x_y#"
     assert mask_window("no masks") is None
+
+
+@pytest.mark.parametrize("text", [
+    "The word '3abeed' that some people use for Black Egyptians is racist.",
+    'They call Sudanese people "abeed". It is a slur and we must stop saying it.',
+    "Calling a Copt «kafir» on television is shameful.",
+])
+def test_a_slur_quoted_to_condemn_it_is_held_not_rejected(text):
+    rule = make_rule([Term("abeed", "severe"), Term("3abeed", "severe"), Term("kafir", "severe")])
+    [verdict] = run(rule, text)
+    assert verdict.reason.action == "review"
+
+
+@pytest.mark.parametrize("text", [
+    "the 'abeed' are everywhere",                     # quoted, nothing condemns it
+    "The abeed are everywhere, and it is racist to say so? No.",  # condemned, not quoted
+    '"abeed" they are, it is no slur, abeed.',        # quoted once, then used
+])
+def test_a_slur_used_is_still_rejected(text):
+    [verdict] = run(make_rule([Term("abeed", "severe")]), text)
+    assert verdict.reason.action == "reject"

@@ -21,6 +21,14 @@ _DOUBLE = re.compile(r"([^\W\d_])\1")
 # unless a name could not be followed by what follows it ("Mr. F*** you", "Dr. S*** off").
 _TITLE_BEFORE = re.compile(r"(?<![^\W_])(?:mr|mrs|ms|miss|dr|prof|sir|madam|sheikh)\.? +\Z")
 _NOT_A_NAME_AFTER = re.compile(r" *(?:you|u|ya|off|yourself|yourselves)(?![^\W_])")
+# "The word 'abeed' is racist": a word quoted in a sentence that condemns it is mentioned, not
+# used; a moderator reads it instead of the comment being rejected on the word alone.
+_QUOTES = frozenset("\"'“”‘’«»")
+_CONDEMNED = re.compile(r"(?<![^\W_])(?:racist|racism|slur|slurs|insult|insulting|offensive|derogatory|"
+                        r"hateful|hate speech|bigoted|bigotry|shameful|disgraceful|should never|must never|"
+                        r"stop saying|stop using|stop calling|never say|never use|do not say|don't say)"
+                        r"(?![^\W_])", re.IGNORECASE)
+_MENTION_REACH = 200
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,8 @@ class WordList:
                     action = "review"
         if action is None:
             return
+        if action == "reject" and all(_mentioned(ctx.text, start, end) for start, end in found):
+            action = "review"
         spans = list(ctx.spans(found))
         yield Verdict(reason=Reason(code=self.code, policy=self.policy, action=action,
                                     source="wordlist", message=self.message, rule=self.rule,
@@ -155,3 +165,11 @@ def _mark_stretched(skeleton: View) -> str:
     for i in marked:
         chars[i] = STRETCHED
     return "".join(chars)
+
+
+def _mentioned(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] stands in quotation marks in a passage that condemns it."""
+    before, after = text[:start].rstrip()[-1:], text[end:].lstrip()[:1]
+    if before not in _QUOTES or after not in _QUOTES or not before or not after:
+        return False
+    return _CONDEMNED.search(text, max(0, start - _MENTION_REACH), end + _MENTION_REACH) is not None
