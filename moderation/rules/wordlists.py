@@ -169,7 +169,8 @@ def _mark_stretched(skeleton: View) -> str:
 
 def _mentioned(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] stands in quotation marks in a passage that condemns it."""
-    before, after = text[:start].rstrip()[-1:], text[end:].lstrip()[:1]
-    if before not in _QUOTES or after not in _QUOTES or not before or not after:
+    # Bounded slices: a comment of many quoted words must not copy its whole text for each.
+    before, after = text[max(0, start - 20):start].rstrip()[-1:], text[end:end + 20].lstrip()[:1]
+    if before not in _QUOTES or after not in _QUOTES:
         return False
     return _CONDEMNED.search(text, max(0, start - _MENTION_REACH), end + _MENTION_REACH) is not None
