@@ -15,7 +15,7 @@ from ..errors import ConfigError
 from .incitement import load_data
 from .wordlist_patterns import Form, compile_groups
 
-_ANY = r"[^\W_][\w'’-]*"                      # one word, as "*" in a form
+_ANY = r"[^\W_][\w'’-]*(?:[.,]\d+)*"      # one word, as "*" in a form; "500,000" is one
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # "he's" is "he" + "s", "didn't" is "didn" + "t"
 _DOUBLE = re.compile(r"([^\W\d_])\1+")
 _BRACES = re.compile(r"\{([^{}]*)\}")
@@ -124,7 +124,8 @@ class Defamation:
             for word, families in by_first.items()}
         # The words after a verb up to a preposition or conjunction: its object, or the agent after "by".
         self._chunk = re.compile(rf"(?:\s+(?!{_words(lex['object_stops'])}\b){_ANY}){{0,4}}")
-        tail = rf"(?:\s+(?:of|at|in|from|for)(?:\s+the)?(?:\s+{_ANY}){{0,2}})?"  # "of Giza", "in Khartoum"
+        # "of Giza", "in Khartoum", "of Hurghada city council", "on the Ahly board"
+        tail = rf"(?:\s+(?:of|at|in|on|from|for)(?:\s+(?:the|our|this))?(?:\s+{_ANY}){{0,3}})?"
         writer = (rf"{_words(lex['writer_nouns'])}{tail}|(?:whoever|(?:{_words(lex['writer_nouns'])}|guy|man|woman"
                   rf"|person|one|lady|fellow)\s+who)\s+wrote\s+(?:this|it|that)(?:\s+{_ANY})?")
         title = rf"{_words(lex['person_titles'])}{tail}"  # matched from a token start up to the verb
@@ -222,7 +223,14 @@ class Defamation:
             title = next(filter(None, candidates), None)
             if title and not self._generic(text, left_start, title):
                 return _Person(kind, title.start("core"), end)
-        return _Person("person", start, end) if start < end else None
+        if start < end:
+            return _Person("person", start, end)
+        # "Mona Khalil at the residency office", "Sheikh Hassan at the mosque on our street": a
+        # name or title, then where the person works or lives.
+        places = self._sets["place_prepositions"]
+        k = next((k for k in range(len(tokens) - 2, max(0, len(tokens) - 6), -1) if tokens[k].group() in places), 0)
+        accused = self._subject_before(ctx, text, left_start, tokens[k - 1].end()) if k else None
+        return _Person(accused.kind, accused.start, end) if accused and accused.kind != "pronoun" else None
 
     def _generic(self, text: str, left_start: int, title: re.Match[str]) -> bool:
         """Nobody in particular: "a judge", "some officials", or a bare plural ("journalists who ...")."""
