@@ -9,10 +9,14 @@ reader, on the writer, on another person, libel, racism, incitement, threats) an
 publishes (`publish`: ordinary comments, sharp criticism of a report or of officials, and near
 misses that only look like a violation).
 
-- benchmarks/cases/site_comments.jsonl (240 comments), the tuning set: measured once as
-  written, then its misses were read and the rules changed;
-- benchmarks/cases/site_comments_heldout.jsonl (160 comments), the held-out set: written
-  later, by another hand, and never read while changing the rules.
+- benchmarks/cases/site_comments.jsonl (240 comments), the first tuning set: measured once
+  as written, then its misses were read and the rules changed;
+- benchmarks/cases/site_comments_heldout.jsonl (160 comments), the first held-out set: written
+  later, by another hand, and its misses never read while changing the rules;
+- benchmarks/cases/site_comments_round2.jsonl (240 comments), the second tuning set, and
+  benchmarks/cases/site_comments_heldout2.jsonl (160 comments), the second held-out set: written
+  together by a third hand, asked for indirect and veiled violations as well as plain ones.
+  Both were measured as written; then the second tuning set's misses were read.
 
 For each set and kind it counts what the whole service (rules and the pinned model) does:
 reject, hold for a moderator, or publish; and what the rules alone (the classifier off) do.
@@ -36,7 +40,9 @@ from moderation import Moderator  # noqa: E402
 from benchmarks.served_data import service_and_rules  # noqa: E402
 
 CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.jsonl",
-         "tuning": ROOT / "benchmarks" / "cases" / "site_comments.jsonl"}
+         "held-out 2": ROOT / "benchmarks" / "cases" / "site_comments_heldout2.jsonl",
+         "tuning": ROOT / "benchmarks" / "cases" / "site_comments.jsonl",
+         "tuning 2": ROOT / "benchmarks" / "cases" / "site_comments_round2.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
@@ -80,8 +86,16 @@ def report(tables: dict[str, list[dict]], meta: str) -> str:
              "python benchmarks/site_comments.py", "```", "", meta, "",
              "`block`: the site's rules say the comment must not be published; `publish`: the site "
              "publishes it. Each cell: comments (share of the kind). `rules alone`: the same "
-             "rules with the classifier off. The tuning set's misses were read and the rules "
-             "changed after its first measurement; the held-out set was not read.", ""]
+             "rules with the classifier off. The tuning sets' misses were read and the rules "
+             "changed after their first measurement; the held-out sets' misses were not read.", "",
+             "| set | must not publish | published | rejected | held | site publishes | rejected | held |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, table in tables.items():
+        block, publish = total(table, "block", "service"), total(table, "publish", "service")
+        lines.append(f"| {name} | {block['rows']} | {block['accept']} ({block['accept'] / block['rows']:.0%}) | "
+                     f"{block['reject']} | {block['review']} | {publish['rows']} | {publish['reject']} | "
+                     f"{publish['review']} |")
+    lines.append("")
     for name, table in tables.items():
         lines += [f"## {name}", "",
                   "| expected | kind | comments | service rejects | holds | publishes "

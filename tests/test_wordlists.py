@@ -56,6 +56,7 @@ def spans(rule, text):
     ("\u202efuck\u202c", "fuck"),                    # bidi override around it
     ("f\u0308u\u0301ck", "f\u0308u\u0301ck"),        # combining accents
     ("motherf***er", "motherf***er"), ("sh#t", "sh#t"), ("clusterfuck", "clusterfuck"),
+    ("khara", "khara"), ("a7a", "a7a"),              # Arabizi
 ])
 def test_disguises_are_caught_with_the_span_the_commenter_wrote(abusive, text, found):
     assert spans(abusive, f"Well, {text}!") == [found]
@@ -85,6 +86,7 @@ HARD_NEGATIVES = [
     "Chris Pratt", "a Wankel engine", "shiitake mushrooms", "Pakistani", "Dickensian",
     "negroid", "Hindus", "a cricket match under the moon", "the Holocaust museum", "a mud race in Fayoum",
     "3abd el rahman scored twice", "Abd el-Rahman", "kosa mahshi", "the kos of the story",
+    "the Kharga oasis", "Saqqara and Sakhara", "a7med scored",
     "The A55 road and the B52s cost $5bn in 2024!", "I am a b c", "e.g. a cat",
     "NATO and Russian military brass held talks after Moscow's airport bombing; the analyst called "
     "the assassination plot a classic passion project of the Essex and Sussex therapists.",

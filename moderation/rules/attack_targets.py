@@ -64,6 +64,8 @@ class _Targets:
                 return PERSON  # "the clown Erdogan", "traitor Sisi"
         if kind == PEOPLE and after in ("", ".", "!", "?") and self._called(k):
             return READER  # "Get a clue, moron.", "Loser!", "Pathetic loser."
+        if kind == PEOPLE and not after[:1].isalnum() and self._exclaimed(k):
+            return PERSON  # "What a clown!": whoever the comment is about
         if kind == WRITERS:
             return WRITER
         if kind != ADJECTIVES and not self._ends(k + 1, gerund=kind == PEOPLE) and not self._vocative(k + 1):
@@ -195,6 +197,11 @@ class _Targets:
         if before == ITEM:
             before = self.line.word(k - 2)
         return before == "" or before in _SENTENCE
+
+    def _exclaimed(self, k: int) -> bool:
+        """Whether the insult at word k closes an exclamation of its own: "What a clown!"."""
+        line = self.line
+        return line.word(k - 1) in ("a", "an") and line.word(k - 2) == "what" and line.word(k - 3) in ("", *_SENTENCE)
 
     def _vocative(self, k: int) -> bool:
         """Whether word k, closing its sentence, is the name of the one spoken to: "you are an idiot

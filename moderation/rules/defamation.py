@@ -125,7 +125,8 @@ class Defamation:
         # The words after a verb up to a preposition or conjunction: its object, or the agent after "by".
         self._chunk = re.compile(rf"(?:\s+(?!{_words(lex['object_stops'])}\b){_ANY}){{0,4}}")
         # "of Giza", "in Khartoum", "of Hurghada city council", "on the Ahly board"
-        tail = rf"(?:\s+(?:of|at|in|on|from|for)(?:\s+(?:the|our|this))?(?:\s+{_ANY}){{0,3}})?"
+        # "of Hurghada city council", "of our village in Sharqia"
+        tail = rf"(?:\s+(?:of|at|in|on|from|for)(?:\s+(?:the|our|this))?(?:\s+{_ANY}){{0,3}}){{0,2}}"
         writer = (rf"{_words(lex['writer_nouns'])}{tail}|(?:whoever|(?:{_words(lex['writer_nouns'])}|guy|man|woman"
                   rf"|person|one|lady|fellow)\s+who)\s+wrote\s+(?:this|it|that)(?:\s+{_ANY})?")
         title = rf"{_words(lex['person_titles'])}{tail}"  # matched from a token start up to the verb
@@ -211,6 +212,11 @@ class Defamation:
         if tokens[-1].group() in self._sets["subject_pronouns"]:
             return _Person("pronoun", tokens[-1].start(), end)
         particles, i = self._sets["name_particles"], len(tokens)
+        # A business by its name: "the Abu Kamal restaurant chain", "Nile Star company".
+        while i > 1 and tokens[i - 1].group() in self._sets["business_nouns"]:
+            i -= 1
+        if i == len(tokens) or not self._is_name(ctx, tokens[i - 1]):
+            i = len(tokens)
         while i and (self._is_name(ctx, tokens[i - 1]) or tokens[i - 1].group() in particles):
             i -= 1
         while i < len(tokens) and tokens[i].group() in particles:  # a name starts with a name, not "el"

@@ -179,11 +179,11 @@ class Incitement:
             code: re.compile(_START + compile_patterns(data["patterns"][code], slots))
             for code in CODES if self.actions[code] != "ignore"
         }
-        # Every pattern names a group, a place of worship or Hitler: a comment naming none of them
-        # (most comments) is not scanned further.
+        # Every pattern names a group, a place of worship, Hitler or a race: a comment naming none
+        # of them (most comments) is not scanned further.
         self.anchors = re.compile(_START + either(
             [f for g in groups for key in ("singular", "plural", "adjective") for f in g[key]]
-            + data["words"]["temples"] + ["hitler", "nazis"]))
+            + data["words"]["temples"] + data["words"]["races"] + ["hitler", "nazis"]))
         guards = {name: either(phrases) for name, phrases in data["guards"].items()}
         # Right before the match ("not all the ..."), anywhere earlier in the sentence, or a lead-in
         # whose subject is not the commenter ("I think ..." is the commenter's own view).

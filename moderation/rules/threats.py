@@ -46,6 +46,7 @@ _FIRST = methodcaller("group", 1)  # the replacement: a call, not a template exp
 # A report frame ("he wrote", "saying") excuses what follows it at once, or within six words
 # after "that", a colon or a quote; never the speaker's own ("I said", "we say").
 _CONNECTOR = re.compile(r"\bthat\b|[:\"“'‘]")
+_PORT = re.compile(r"\bport\s+$")
 _FIRST_PERSON = re.compile(r"(?:\bi|\bwe|\bi am|\bi['’]m|\bim)\s+$")
 # Or the attribution follows: "we will get them, the police promised". Not "..., I promise".
 _ATTRIBUTION = re.compile(r"\s*,\s*(?:(?!i\b|we\b)[\w'’]+\s+){0,3}?(?:said|says|promised|vowed|told|wrote|added|"
@@ -122,6 +123,8 @@ class Threats:
         if any(_find(guard, text, first, last) for guard in pattern.unless):
             return True
         frame = _find(self._guards["report_frame"], text, max(first, start - 120), start, last=True)
+        if frame and frame.group() == "said" and _PORT.search(text, max(0, frame.start() - 6), frame.start()):
+            frame = None  # the city of Port Said reports nothing
         if frame and not _FIRST_PERSON.search(text, max(0, frame.start() - 6), frame.start()):
             between = len(_WORD.findall(text, frame.end(), start))
             if between <= 2 or (between <= 6 and _CONNECTOR.search(text, frame.end(), start)):
