@@ -16,7 +16,14 @@ misses that only look like a violation).
 - benchmarks/cases/site_comments_round2.jsonl (240 comments), the second tuning set, and
   benchmarks/cases/site_comments_heldout2.jsonl (160 comments), the second held-out set: written
   together by a third hand, asked for indirect and veiled violations as well as plain ones.
-  Both were measured as written; then the second tuning set's misses were read.
+  Both were measured as written; then the second tuning set's misses were read;
+- benchmarks/cases/site_comments_round3.jsonl (480 comments), the third tuning set, and
+  benchmarks/cases/site_comments_heldout3.jsonl (160 comments), the third held-out set: each
+  written by a hand of its own, measured as written; no misses of either were read.
+
+The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
+decisions would label them; the held-out sets never do. On the tuning sets the service
+therefore meets comments its model learned from: their figures flatter it.
 
 For each set and kind it counts what the whole service (rules and the pinned model) does:
 reject, hold for a moderator, or publish; and what the rules alone (the classifier off) do.
@@ -41,8 +48,10 @@ from benchmarks.served_data import service_and_rules  # noqa: E402
 
 CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.jsonl",
          "held-out 2": ROOT / "benchmarks" / "cases" / "site_comments_heldout2.jsonl",
+         "held-out 3": ROOT / "benchmarks" / "cases" / "site_comments_heldout3.jsonl",
          "tuning": ROOT / "benchmarks" / "cases" / "site_comments.jsonl",
-         "tuning 2": ROOT / "benchmarks" / "cases" / "site_comments_round2.jsonl"}
+         "tuning 2": ROOT / "benchmarks" / "cases" / "site_comments_round2.jsonl",
+         "tuning 3": ROOT / "benchmarks" / "cases" / "site_comments_round3.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
@@ -86,8 +95,9 @@ def report(tables: dict[str, list[dict]], meta: str) -> str:
              "python benchmarks/site_comments.py", "```", "", meta, "",
              "`block`: the site's rules say the comment must not be published; `publish`: the site "
              "publishes it. Each cell: comments (share of the kind). `rules alone`: the same "
-             "rules with the classifier off. The tuning sets' misses were read and the rules "
-             "changed after their first measurement; the held-out sets' misses were not read.", "",
+             "rules with the classifier off. The misses of the first two tuning sets were read and "
+             "the rules changed after their first measurement; the held-out sets' misses were not "
+             "read. The tuning sets also train the model: on them it meets comments it learned from.", "",
              "| set | must not publish | published | rejected | held | site publishes | rejected | held |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, table in tables.items():
