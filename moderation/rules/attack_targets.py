@@ -37,8 +37,11 @@ class _Targets:
     def aim(self) -> list[tuple[str, tuple[int, int]]]:
         words = self.words
         quotes = [k for k, w in enumerate(words) if w in _QUOTES] if _QUOTED.search(self.joined) else []
+        # A lone "'" stands outside a word ("'you donkey'"; "don't" is one word): single quotes,
+        # paired apart from double ones. An odd count (a plural possessive, "players'") pairs nothing.
+        singles = [k for k, w in enumerate(words) if w == "'"] if "'" in self.joined else []
         for k in sorted(self.line.kinds):
-            if len(quotes) % 2 == 0 and bisect_left(quotes, k) % 2:
+            if any(len(marks) % 2 == 0 and bisect_left(marks, k) % 2 for marks in (quotes, singles)):
                 continue  # quoted words are someone else's
             target = self._target(k, self.line.kinds[k])
             if target == READER and self._writer_addressed():
