@@ -47,6 +47,15 @@ def test_a_text_without_names_comes_back_as_it_was() -> None:
     assert group_text(text, REMOVED) is text
 
 
+def test_words_that_begin_a_name_without_finishing_it_come_back_as_they_were() -> None:
+    # "upper" begins "upper egyptians", "black" begins "black people": neither is a name alone.
+    words, spans = ["upper", "egypt", "and", "a", "black", "car"], np.arange(12).reshape(-1, 2)
+    for kind in (UNIFIED, MASKED, REMOVED):
+        found = group_words(words, spans, kind)
+        assert found[0] is words and found[1] is spans
+    assert group_words(["upper", "egyptians", "vote"], np.arange(6).reshape(-1, 2), REMOVED)[0] == ["vote"]
+
+
 def test_a_name_of_several_words_keeps_the_span_of_all_of_them() -> None:
     text = "the asylum-seekers camp"
     words, spans = group_words(WORD.findall(text), np.array([m.span() for m in WORD.finditer(text)]), UNIFIED)

@@ -98,7 +98,10 @@ def group_words(words: list[str], spans: np.ndarray, kind: str) -> tuple[list[st
     set operation).
     """
     names = _names(kind)
-    if names.keys().isdisjoint(words):
+    present = names.keys() & words
+    # "Upper Egypt" opens no name as "Upper Egyptians" does: most comments whose words begin a
+    # name hold none whole, and are told so without a loop in Python over every word.
+    if not present or not _holds_name(words, names, present):
         return words, spans
     found = list(_rewritten(words, names))
     return ([word for _, _, word in found],
@@ -115,6 +118,23 @@ def group_text(text: str, kind: str) -> str:
     # Every word as the features read it, one space apart: a name rewritten or removed leaves
     # the words around it as they were.
     return " ".join(word for _, _, word in _rewritten(words, names))
+
+
+def _holds_name(words: list[str], names: Names, present: set[str]) -> bool:
+    """Whether a whole name stands in words, given the words that begin one (``present``)."""
+    for first in present:
+        rests = names[first]
+        if any(not rest for rest, _ in rests):
+            return True  # the word is a name by itself
+        i = -1
+        try:
+            while True:
+                i = words.index(first, i + 1)
+                if any(tuple(words[i + 1:i + 1 + len(rest)]) == rest for rest, _ in rests):
+                    return True
+        except ValueError:
+            pass
+    return False
 
 
 def _rewritten(words: list[str], names: Names) -> Iterator[tuple[int, int, str]]:
