@@ -13,6 +13,8 @@ from .attack_line import Line
 READER, PERSON, WRITER = "reader", "person", "writer"
 _QUOTES = frozenset('"“”«»')
 _QUOTED = re.compile('["“”«»]')
+# After a lone "'", these are the rest of a contraction written apart ("I 'm", "it 's"), not a quotation.
+_CONTRACTED = frozenset("s m re ve ll d t".split())
 _SENTENCE = frozenset('.!?:;"“”«»(-—')
 _PARTICLES = frozenset("el al abdel abd abu bin ibn de van".split())
 _RIGHT = {"writer": WRITER, "writer_is": WRITER, "writer_who": WRITER, "role": PERSON,
@@ -39,7 +41,8 @@ class _Targets:
         quotes = [k for k, w in enumerate(words) if w in _QUOTES] if _QUOTED.search(self.joined) else []
         # A lone "'" stands outside a word ("'you donkey'"; "don't" is one word): single quotes,
         # paired apart from double ones. An odd count (a plural possessive, "players'") pairs nothing.
-        singles = [k for k, w in enumerate(words) if w == "'"] if "'" in self.joined else []
+        singles = [k for k, w in enumerate(words) if w == "'" and self.line.word(k + 1) not in _CONTRACTED] \
+            if "'" in self.joined else []
         for k in sorted(self.line.kinds):
             if any(len(marks) % 2 == 0 and bisect_left(marks, k) % 2 for marks in (quotes, singles)):
                 continue  # quoted words are someone else's
