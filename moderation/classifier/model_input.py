@@ -98,10 +98,11 @@ def group_words(words: list[str], spans: np.ndarray, kind: str) -> tuple[list[st
     set operation).
     """
     names = _names(kind)
-    present = names.keys() & words
+    if names.keys().isdisjoint(words):
+        return words, spans
     # "Upper Egypt" opens no name as "Upper Egyptians" does: most comments whose words begin a
     # name hold none whole, and are told so without a loop in Python over every word.
-    if not present or not _holds_name(words, names, present):
+    if not _holds_name(words, names, names.keys() & words):
         return words, spans
     found = list(_rewritten(words, names))
     return ([word for _, _, word in found],

@@ -124,8 +124,7 @@ class Defamation:
             for word, families in by_first.items()}
         # The words after a verb up to a preposition or conjunction: its object, or the agent after "by".
         self._chunk = re.compile(rf"(?:\s+(?!{_words(lex['object_stops'])}\b){_ANY}){{0,4}}")
-        # "of Giza", "in Khartoum", "of Hurghada city council", "on the Ahly board"
-        # "of Hurghada city council", "of our village in Sharqia"
+        # "of Giza", "in Khartoum", "on the Ahly board", "of our village in Sharqia"
         tail = rf"(?:\s+(?:of|at|in|on|from|for)(?:\s+(?:the|our|this))?(?:\s+{_ANY}){{0,3}}){{0,2}}"
         writer = (rf"{_words(lex['writer_nouns'])}{tail}|(?:whoever|(?:{_words(lex['writer_nouns'])}|guy|man|woman"
                   rf"|person|one|lady|fellow)\s+who)\s+wrote\s+(?:this|it|that)(?:\s+{_ANY})?")
