@@ -2,7 +2,7 @@
 
     python benchmarks/site_comments.py
 
-Two files of English comments in the voice of a news site's readers, each written apart from
+Files of English comments in the voice of a news site's readers, each written apart from
 the rules, the model and their case files, from the site's published comment rules alone:
 comments the site must not publish (`block`, in eight kinds: abusive language, attacks on a
 reader, on the writer, on another person, libel, racism, incitement, threats) and comments it
@@ -19,7 +19,12 @@ misses that only look like a violation).
   Both were measured as written; then the second tuning set's misses were read;
 - benchmarks/cases/site_comments_round3.jsonl (480 comments), the third tuning set, and
   benchmarks/cases/site_comments_heldout3.jsonl (160 comments), the third held-out set: each
-  written by a hand of its own, measured as written; no misses of either were read.
+  written by a hand of its own, measured as written; no misses of either were read;
+- benchmarks/cases/site_comments_round4.jsonl and site_comments_round5.jsonl (480 comments
+  each), the fourth and fifth tuning sets (domestic stories in Egyptian readers' English; world
+  and regional stories, with rumours, veiled and conditional threats), and
+  benchmarks/cases/site_comments_heldout4.jsonl (160 comments), the fourth held-out set: each
+  written by a hand of its own and measured as written; no misses of any were read.
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -49,9 +54,12 @@ from benchmarks.served_data import service_and_rules  # noqa: E402
 CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.jsonl",
          "held-out 2": ROOT / "benchmarks" / "cases" / "site_comments_heldout2.jsonl",
          "held-out 3": ROOT / "benchmarks" / "cases" / "site_comments_heldout3.jsonl",
+         "held-out 4": ROOT / "benchmarks" / "cases" / "site_comments_heldout4.jsonl",
          "tuning": ROOT / "benchmarks" / "cases" / "site_comments.jsonl",
          "tuning 2": ROOT / "benchmarks" / "cases" / "site_comments_round2.jsonl",
-         "tuning 3": ROOT / "benchmarks" / "cases" / "site_comments_round3.jsonl"}
+         "tuning 3": ROOT / "benchmarks" / "cases" / "site_comments_round3.jsonl",
+         "tuning 4": ROOT / "benchmarks" / "cases" / "site_comments_round4.jsonl",
+         "tuning 5": ROOT / "benchmarks" / "cases" / "site_comments_round5.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
