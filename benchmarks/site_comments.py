@@ -24,7 +24,11 @@ misses that only look like a violation).
   each), the fourth and fifth tuning sets (domestic stories in Egyptian readers' English; world
   and regional stories, with rumours, veiled and conditional threats), and
   benchmarks/cases/site_comments_heldout4.jsonl (160 comments), the fourth held-out set: each
-  written by a hand of its own and measured as written; no misses of any were read.
+  written by a hand of its own and measured as written; no misses of any were read;
+- benchmarks/cases/site_comments_round6.jsonl (480 comments), the sixth tuning set: only
+  comments the site publishes, many of them about its writers and reporters (the earlier sets
+  named the writer mostly to attack him, and a model trained on them held fair criticism of
+  the writer). Measured as written.
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -59,7 +63,8 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "tuning 2": ROOT / "benchmarks" / "cases" / "site_comments_round2.jsonl",
          "tuning 3": ROOT / "benchmarks" / "cases" / "site_comments_round3.jsonl",
          "tuning 4": ROOT / "benchmarks" / "cases" / "site_comments_round4.jsonl",
-         "tuning 5": ROOT / "benchmarks" / "cases" / "site_comments_round5.jsonl"}
+         "tuning 5": ROOT / "benchmarks" / "cases" / "site_comments_round5.jsonl",
+         "tuning 6": ROOT / "benchmarks" / "cases" / "site_comments_round6.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
@@ -87,7 +92,7 @@ def tally(rows: list[dict], service: Moderator, rules: Moderator) -> list[dict]:
 
 
 def total(table: list[dict], expected: str, who: str) -> dict[str, int]:
-    counts = Counter()
+    counts = Counter(dict.fromkeys((*DECISIONS, "rows"), 0))
     for row in table:
         if row["expected"] == expected:
             counts.update(row[who])
@@ -96,8 +101,11 @@ def total(table: list[dict], expected: str, who: str) -> dict[str, int]:
 
 
 def report(tables: dict[str, list[dict]], meta: str) -> str:
+    def share(count: int, rows: int) -> str:
+        return f"{count / rows:.0%}" if rows else "-"
+
     def cells(counts: dict[str, int], rows: int) -> str:
-        return " | ".join(f"{counts[d]} ({counts[d] / rows:.0%})" for d in DECISIONS)
+        return " | ".join(f"{counts[d]} ({share(counts[d], rows)})" for d in DECISIONS)
 
     lines = ["# The site's rules on comments written for them", "", "```sh",
              "python benchmarks/site_comments.py", "```", "", meta, "",
@@ -110,7 +118,7 @@ def report(tables: dict[str, list[dict]], meta: str) -> str:
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, table in tables.items():
         block, publish = total(table, "block", "service"), total(table, "publish", "service")
-        lines.append(f"| {name} | {block['rows']} | {block['accept']} ({block['accept'] / block['rows']:.0%}) | "
+        lines.append(f"| {name} | {block['rows']} | {block['accept']} ({share(block['accept'], block['rows'])}) | "
                      f"{block['reject']} | {block['review']} | {publish['rows']} | {publish['reject']} | "
                      f"{publish['review']} |")
     lines.append("")
@@ -119,7 +127,8 @@ def report(tables: dict[str, list[dict]], meta: str) -> str:
                   "| expected | kind | comments | service rejects | holds | publishes "
                   "| rules alone reject | hold | publish |",
                   "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-        for expected in ("block", "publish"):
+        kinds = [e for e in ("block", "publish") if total(table, e, "service")["rows"]]  # a set may hold one only
+        for expected in kinds:
             for row in (r for r in table if r["expected"] == expected):
                 lines.append(f"| {expected} | {row['category']} | {row['rows']} | "
                              f"{cells(row['service'], row['rows'])} | {cells(row['rules'], row['rows'])} |")
@@ -127,12 +136,16 @@ def report(tables: dict[str, list[dict]], meta: str) -> str:
             lines.append(f"| {expected} | **all** | {service['rows']} | {cells(service, service['rows'])} | "
                          f"{cells(rules, rules['rows'])} |")
         block, publish = total(table, "block", "service"), total(table, "publish", "service")
-        lines += ["", f"- Of {block['rows']} comments the site must not publish, the service published "
-                  f"{block['accept']} ({block['accept'] / block['rows']:.0%}) and rejected "
-                  f"{block['reject']} ({block['reject'] / block['rows']:.0%}); the rest wait for a moderator.",
-                  f"- Of {publish['rows']} comments the site publishes, the service rejected {publish['reject']} "
-                  f"({publish['reject'] / publish['rows']:.0%}) and held {publish['review']} "
-                  f"({publish['review'] / publish['rows']:.0%}) for a moderator.", ""]
+        lines.append("")
+        if "block" in kinds:
+            lines.append(f"- Of {block['rows']} comments the site must not publish, the service published "
+                         f"{block['accept']} ({share(block['accept'], block['rows'])}) and rejected "
+                         f"{block['reject']} ({share(block['reject'], block['rows'])}); the rest wait for a moderator.")
+        if "publish" in kinds:
+            lines.append(f"- Of {publish['rows']} comments the site publishes, the service rejected {publish['reject']} "
+                         f"({share(publish['reject'], publish['rows'])}) and held {publish['review']} "
+                         f"({share(publish['review'], publish['rows'])}) for a moderator.")
+        lines.append("")
     return "\n".join(lines)
 
 
