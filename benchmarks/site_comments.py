@@ -28,7 +28,10 @@ misses that only look like a violation).
 - benchmarks/cases/site_comments_round6.jsonl (480 comments), the sixth tuning set: only
   comments the site publishes, many of them about its writers and reporters (the earlier sets
   named the writer mostly to attack him, and a model trained on them held fair criticism of
-  the writer). Measured as written.
+  the writer). Measured as written;
+- benchmarks/cases/site_comments_round7.jsonl (480 comments), the seventh tuning set: racism,
+  incitement and threats, the kinds published most often, with comments about groups, faiths,
+  migration and violence that the site publishes. Measured as written.
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -64,7 +67,8 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "tuning 3": ROOT / "benchmarks" / "cases" / "site_comments_round3.jsonl",
          "tuning 4": ROOT / "benchmarks" / "cases" / "site_comments_round4.jsonl",
          "tuning 5": ROOT / "benchmarks" / "cases" / "site_comments_round5.jsonl",
-         "tuning 6": ROOT / "benchmarks" / "cases" / "site_comments_round6.jsonl"}
+         "tuning 6": ROOT / "benchmarks" / "cases" / "site_comments_round6.jsonl",
+         "tuning 7": ROOT / "benchmarks" / "cases" / "site_comments_round7.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
