@@ -3,8 +3,8 @@
     python benchmarks/model_input.py [--models DIR] [--data-root ../shared/data]
 
 Trains one model per input of moderation/classifier/model_input.py from training/spec.yaml
-(only `input` changed; about 2.5 minutes each on two cores), or reuses the models already
-in --models, and measures each side by side:
+(only `input` changed; about 2.5 minutes each on two cores), or reuses the models in --models
+trained from the same spec and labeled files, and measures each side by side:
 
 - test ROC AUC per label and OLID macro-F1, from the model's own manifest;
 - the group template sentences of tests/test_group_templates.py held or rejected by the
@@ -20,6 +20,7 @@ Writes benchmarks/results/model_input.md and .json.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import sys
@@ -58,12 +59,24 @@ def spec_with_input(spec_path: Path, kind: str, out: Path) -> Path:
 
 
 def model_for(kind: str, models: Path, spec_path: Path, data_root: Path) -> Path:
-    model_dir = models / kind
-    if not (model_dir / "manifest.json").is_file():
-        with tempfile.TemporaryDirectory() as tmp:
-            spec = spec_with_input(spec_path, kind, Path(tmp) / "spec.yaml")
-            train(spec, data_root, models, model_id=kind, progress=lambda m: print(f"  [{kind}] {m}", flush=True))
+    """The model of this input, trained unless --models holds one from the same spec and files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = spec_with_input(spec_path, kind, Path(tmp) / "spec.yaml")
+        model_id = f"{kind}-{spec_digest(spec)}"
+        model_dir = models / model_id
+        if not (model_dir / "manifest.json").is_file():
+            train(spec, data_root, models, model_id=model_id, progress=lambda m: print(f"  [{kind}] {m}", flush=True))
     return model_dir
+
+
+def spec_digest(spec: Path) -> str:
+    """sha256 (12 digits) of a spec and of the labeled files it names: a model reused from
+    --models must come from the same training data, not only the same input."""
+    digest = hashlib.sha256(spec.read_bytes())
+    raw = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    for entry in [*raw.get("files", []), *raw.get("moderator_exports", [])]:
+        digest.update(Path(entry["path"]).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def scoring_p50s(moderators: dict[str, Moderator], n: int, rounds: int = 10) -> dict[str, float]:
@@ -117,7 +130,7 @@ def write(results: dict, out: Path, seconds: float) -> None:
              "- `skeleton-groups-masked`: every group as the same placeholder word.",
              "- `skeleton-groups-removed`: no group names at all (the served input).", "",
              "| measure | " + " | ".join(f"`{k}`" for k in kinds) + " |", "|---|" + "---:|" * len(kinds)]
-    lines.append(row("model (sha256)", lambda r: f"`{r['model']}` (`{r['sha256'][:12]}`)"))
+    lines.append(row("model (sha256)", lambda r: f"`{r['input']}` (`{r['sha256'][:12]}`)"))
     for label in LABELS:
         lines.append(row(f"test ROC AUC, {label}", lambda r, label=label: f"{r['roc_auc'][label]:.4f}"))
     lines.append(row("OLID macro-F1", lambda r: f"{r['olid_macro_f1']:.4f}"))
