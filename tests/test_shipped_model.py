@@ -97,3 +97,22 @@ def test_the_model_never_points_at_a_group_name(shipped):
     decision = shipped.check("Deport the Copts and the Sudanese, they are vermin and dogs")
     marked = {s.text.lower() for r in decision.reasons if r.source == "model" for s in r.spans}
     assert marked and not marked & {"copts", "sudanese"}
+
+
+def test_the_held_out_site_comments_stay_where_the_served_model_put_them(shipped):
+    """A floor under the retraining loop: the four held-out sets of comments written from the
+    site's rules (never trained on, their misses never read; benchmarks/site_comments.py) must
+    not get worse than comments-v13 left them by more than a few comments. Only the totals are
+    checked, so a failure does not show which comments moved."""
+    from .conftest import ROOT
+
+    rows = [json.loads(line) for path in sorted((ROOT / "benchmarks" / "cases").glob("site_comments_heldout*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    decided = [(row["expected"], shipped.check(row["text"]).decision) for row in rows]
+    violations = [decision for expected, decision in decided if expected == "block"]
+    publishable = [decision for expected, decision in decided if expected == "publish"]
+    assert len(violations) == len(publishable) == 320
+    # comments-v13: 75 violations published, 8 publishable comments held, none rejected.
+    assert violations.count("accept") <= 80
+    assert publishable.count("review") <= 12
+    assert publishable.count("reject") == 0
