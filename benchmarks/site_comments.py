@@ -31,7 +31,10 @@ misses that only look like a violation).
   the writer). Measured as written;
 - benchmarks/cases/site_comments_round7.jsonl (480 comments), the seventh tuning set: racism,
   incitement and threats, the kinds published most often, with comments about groups, faiths,
-  migration and violence that the site publishes. Measured as written.
+  migration and violence that the site publishes. Measured as written;
+- benchmarks/cases/site_comments_round8.jsonl (480 comments), the eighth tuning set: threats
+  against persons, with the demands ("the minister should resign"), idioms and sports talk
+  that share their words. Measured as written.
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -68,7 +71,8 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "tuning 4": ROOT / "benchmarks" / "cases" / "site_comments_round4.jsonl",
          "tuning 5": ROOT / "benchmarks" / "cases" / "site_comments_round5.jsonl",
          "tuning 6": ROOT / "benchmarks" / "cases" / "site_comments_round6.jsonl",
-         "tuning 7": ROOT / "benchmarks" / "cases" / "site_comments_round7.jsonl"}
+         "tuning 7": ROOT / "benchmarks" / "cases" / "site_comments_round7.jsonl",
+         "tuning 8": ROOT / "benchmarks" / "cases" / "site_comments_round8.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
