@@ -331,3 +331,31 @@ def test_a_sqlite_writer_that_cannot_begin_gives_the_lock_file_back(tmp_path, mo
         other.close()
     assert store.save(make_comment("refused"), {"decision": "accept", "reasons": []})[1] is True
     store.close()
+
+
+def test_held_comments_in_one_batch_each_get_their_own_review_item(store):
+    from moderation.store.group_commit import Pending
+    from moderation.store.queue import ReviewQueue
+    from moderation.store.repository import save_payload
+
+    def held(*codes):
+        return {"decision": "review", "reasons": [
+            {"code": code, "policy": "abuse", "action": "review", "source": "model"} for code in codes]}
+
+    saves = [("two-codes", held("threat", "personal_attack"), 0.9),
+             ("accepted", {"decision": "accept", "reasons": []}, 0.0),
+             ("one-code", held("identity_hate"), 0.2),
+             ("no-code", {"decision": "review", "reasons": []}, 0.5)]
+    batch = [Pending(save_payload(make_comment(cid), decision, priority)) for cid, decision, priority in saves]
+    store._save_batch(batch)
+    assert [p.error for p in batch] == [None] * 4
+
+    queue = ReviewQueue(store)
+    assert queue.counts() == {"identity_hate": 1, "personal_attack": 1, "review": 1, "threat": 1}
+    by_reason = {code: [r["comment_id"] for r in queue.pending(reason=code).items]
+                 for code in ("threat", "personal_attack", "identity_hate", "review")}
+    assert by_reason == {"threat": ["two-codes"], "personal_attack": ["two-codes"],
+                         "identity_hate": ["one-code"], "review": ["no-code"]}
+    assert {cid: queue.item(cid)["review"]["priority"] for cid, _, _ in saves if cid != "accepted"} == \
+        {"two-codes": 0.9, "one-code": 0.2, "no-code": 0.5}
+    assert queue.item("accepted")["review"] is None

@@ -194,20 +194,27 @@ def _insert_decisions(connection: sa.Connection, saves: Sequence[tuple[int, str,
         "at": now, "actor": "system", "action": "decided",
         "comment_id": comment_id, "detail": _audit_detail(decision),
     } for _, comment_id, decision, _ in saves])
-    for pk, _, decision, priority in saves:
-        if decision["decision"] == "review":
-            _enqueue(connection, pk, decision, priority, now)
+    held = [(pk, decision, priority) for pk, _, decision, priority in saves if decision["decision"] == "review"]
+    if held:
+        _enqueue(connection, held, now)
 
 
-def _enqueue(connection: sa.Connection, comment_pk: int, decision: Mapping[str, Any],
-             priority: float, now: datetime) -> None:
-    item = connection.execute(review_items.insert(), {
-        "comment_pk": comment_pk, "status": "pending", "priority": float(priority),
-        "enqueued_at": now,
-    }).inserted_primary_key[0]
-    codes = sorted({reason["code"] for reason in decision.get("reasons") or ()
-                    if reason.get("action") == "review"} or {"review"})
-    connection.execute(review_reasons.insert(), [{"item_id": item, "code": code} for code in codes])
+def _enqueue(connection: sa.Connection, held: Sequence[tuple[int, Mapping[str, Any], float]],
+             now: datetime) -> None:
+    """Review items for held comments (pk, decision, priority), with the codes that held them."""
+    items = connection.execute(_insert_items, [{
+        "comment_pk": pk, "status": "pending", "priority": float(priority), "enqueued_at": now,
+    } for pk, _, priority in held]).scalars().all()
+    connection.execute(review_reasons.insert(), [
+        {"item_id": item, "code": code}
+        for item, (_, decision, _) in zip(items, held)
+        for code in sorted({reason["code"] for reason in decision.get("reasons") or ()
+                            if reason.get("action") == "review"} or {"review"})
+    ])
+
+
+# The new items' ids in the order of their rows, so each gets its own reasons.
+_insert_items = review_items.insert().returning(review_items.c.id, sort_by_parameter_order=True)
 
 
 # Built once: constructing the alias and join per call costs more than running it.
