@@ -34,7 +34,11 @@ misses that only look like a violation).
   migration and violence that the site publishes. Measured as written;
 - benchmarks/cases/site_comments_round8.jsonl (480 comments), the eighth tuning set: threats
   against persons, with the demands ("the minister should resign"), idioms and sports talk
-  that share their words. Measured as written.
+  that share their words. Measured as written;
+- benchmarks/cases/site_comments_round9.jsonl (480 comments), the ninth tuning set: racism and
+  incitement, with comments the site publishes that name the same groups in the same words
+  ("Syrians should be allowed to work", migration policy argued civilly, a foreign government
+  criticised, a stereotype quoted to refute it). Measured as written.
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -72,7 +76,8 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "tuning 5": ROOT / "benchmarks" / "cases" / "site_comments_round5.jsonl",
          "tuning 6": ROOT / "benchmarks" / "cases" / "site_comments_round6.jsonl",
          "tuning 7": ROOT / "benchmarks" / "cases" / "site_comments_round7.jsonl",
-         "tuning 8": ROOT / "benchmarks" / "cases" / "site_comments_round8.jsonl"}
+         "tuning 8": ROOT / "benchmarks" / "cases" / "site_comments_round8.jsonl",
+         "tuning 9": ROOT / "benchmarks" / "cases" / "site_comments_round9.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
