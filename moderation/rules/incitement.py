@@ -26,6 +26,8 @@ _CLAUSE_END = r"""(?=[\s_]*(?:[.!;:,\n"”’»)]|$))"""
 _CLAUSE_STOP = re.compile(r"[.!?;,\n]")
 # A question that takes the stereotype as given ("Why do Sunnis always support terrorism?") asserts it.
 _LOADED = re.compile(r"\W*(?:but |and |so )?(?:why|how come)\b")
+# A question answered with a refusal asks in order to refuse: "Send back the families who fled? No."
+_REFUSED = re.compile(r"[\s_]*(?:no|never|of course not|absolutely not|certainly not|no way)(?![^\W_])")
 _QUOTE = re.compile(r"""["“”«»„‘’]|(?<![^\W_])'|'(?![^\W_])""")
 _WINDOW = 150                # how far back a sentence's framing ("the myth that ...") is looked for
 
@@ -229,6 +231,8 @@ class Incitement:
         asked = clause is not None and clause.group() == "?" and not _LOADED.match(before)
         if code == "identity_hate" and (self.adjacent.search(before) or asked):
             return True  # "not all Copts are ...", "some Syrians are ...", "so all Syrians are thieves?"
+        if clause is not None and clause.group() == "?" and _REFUSED.match(text, clause.end()):
+            return True
         if self.distancing.search(before) or self.sourced.search(text, end, finish):
             return True
         reported = any(m.group("self") is None for m in self.lead_in.finditer(before))
