@@ -112,7 +112,8 @@ def test_the_held_out_site_comments_stay_where_the_served_model_put_them(shipped
     violations = [decision for expected, decision in decided if expected == "block"]
     publishable = [decision for expected, decision in decided if expected == "publish"]
     assert len(violations) == len(publishable) == 320
-    # comments-v15: 69 violations published, 6 publishable comments held, none rejected.
-    assert violations.count("accept") <= 74
+    # comments-v15 and the rules beside it: 67 violations published, 6 publishable comments held,
+    # none rejected.
+    assert violations.count("accept") <= 72
     assert publishable.count("review") <= 10
     assert publishable.count("reject") == 0
