@@ -38,7 +38,10 @@ misses that only look like a violation).
 - benchmarks/cases/site_comments_round9.jsonl (480 comments), the ninth tuning set: racism and
   incitement, with comments the site publishes that name the same groups in the same words
   ("Syrians should be allowed to work", migration policy argued civilly, a foreign government
-  criticised, a stereotype quoted to refute it). Measured as written.
+  criticised, a stereotype quoted to refute it). Measured as written;
+- benchmarks/cases/site_comments_round10.jsonl (480 comments), the tenth tuning set: incitement
+  in polite, veiled or indirect words, racism without slurs and veiled threats against persons,
+  with comments the site publishes on the same topics in the same words. Measured as written.
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -77,7 +80,8 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "tuning 6": ROOT / "benchmarks" / "cases" / "site_comments_round6.jsonl",
          "tuning 7": ROOT / "benchmarks" / "cases" / "site_comments_round7.jsonl",
          "tuning 8": ROOT / "benchmarks" / "cases" / "site_comments_round8.jsonl",
-         "tuning 9": ROOT / "benchmarks" / "cases" / "site_comments_round9.jsonl"}
+         "tuning 9": ROOT / "benchmarks" / "cases" / "site_comments_round9.jsonl",
+         "tuning 10": ROOT / "benchmarks" / "cases" / "site_comments_round10.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
