@@ -102,7 +102,7 @@ def test_the_model_never_points_at_a_group_name(shipped):
 def test_the_held_out_site_comments_stay_where_the_served_model_put_them(shipped):
     """A floor under the retraining loop: the four held-out sets of comments written from the
     site's rules (never trained on, their misses never read; benchmarks/site_comments.py) must
-    not get worse than comments-v15 left them by more than a few comments. Only the totals are
+    not get worse than comments-v16 left them by more than a few comments. Only the totals are
     checked, so a failure does not show which comments moved."""
     from .conftest import ROOT
 
@@ -112,8 +112,8 @@ def test_the_held_out_site_comments_stay_where_the_served_model_put_them(shipped
     violations = [decision for expected, decision in decided if expected == "block"]
     publishable = [decision for expected, decision in decided if expected == "publish"]
     assert len(violations) == len(publishable) == 320
-    # comments-v15 and the rules beside it: 67 violations published, 6 publishable comments held,
+    # comments-v16 and the rules beside it: 64 violations published, 6 publishable comments held,
     # none rejected.
-    assert violations.count("accept") <= 72
+    assert violations.count("accept") <= 69
     assert publishable.count("review") <= 10
     assert publishable.count("reject") == 0
