@@ -144,15 +144,16 @@ def report(tables: dict[str, list[dict]], meta: str) -> str:
                   "| expected | kind | comments | service rejects | holds | publishes "
                   "| rules alone reject | hold | publish |",
                   "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-        kinds = [e for e in ("block", "publish") if total(table, e, "service")["rows"]]  # a set may hold one only
+        totals = {e: total(table, e, "service") for e in ("block", "publish")}
+        kinds = [e for e in totals if totals[e]["rows"]]  # a set may hold one kind only
         for expected in kinds:
             for row in (r for r in table if r["expected"] == expected):
                 lines.append(f"| {expected} | {row['category']} | {row['rows']} | "
                              f"{cells(row['service'], row['rows'])} | {cells(row['rules'], row['rows'])} |")
-            service, rules = total(table, expected, "service"), total(table, expected, "rules")
+            service, rules = totals[expected], total(table, expected, "rules")
             lines.append(f"| {expected} | **all** | {service['rows']} | {cells(service, service['rows'])} | "
                          f"{cells(rules, rules['rows'])} |")
-        block, publish = total(table, "block", "service"), total(table, "publish", "service")
+        block, publish = totals["block"], totals["publish"]
         lines.append("")
         if "block" in kinds:
             lines.append(f"- Of {block['rows']} comments the site must not publish, the service published "

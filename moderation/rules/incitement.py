@@ -228,10 +228,11 @@ class Incitement:
         finish = sentence_end(text, end)
         before, sentence = text[begin:start], text[begin:finish]
         clause = _CLAUSE_STOP.search(text, end, end + SENTENCE_REACH)
-        asked = clause is not None and clause.group() == "?" and not _LOADED.match(before)
+        question = clause is not None and clause.group() == "?"
+        asked = question and not _LOADED.match(before)
         if code == "identity_hate" and (self.adjacent.search(before) or asked):
             return True  # "not all Copts are ...", "some Syrians are ...", "so all Syrians are thieves?"
-        if clause is not None and clause.group() == "?" and _REFUSED.match(text, clause.end()):
+        if question and _REFUSED.match(text, clause.end()):
             return True
         if self.distancing.search(before) or self.sourced.search(text, end, finish):
             return True
