@@ -60,6 +60,23 @@ def test_the_word_cache_can_start_again_without_changing_a_score(pipeline, monke
     assert all(np.array_equal(a, b) for a, b in zip(first, again))
 
 
+@pytest.mark.parametrize("params", [{}, {"char_ngrams": [1, 3]}, {"char_ngrams": [3, 6], "word_bits": 12}])
+def test_a_few_new_words_are_hashed_in_python_exactly_as_numpy_hashes_many(params, monkeypatch):
+    words = ["idiot", "a", "Ünïcödé", "f*cking", "minister's", "x" * 60, "٣٤٥", "ab", "𝔣𝔬𝔬", "s#it"]
+    assert all(WORD.fullmatch(word) for word in words)  # as the scorer finds them
+    pipeline = fitted(**params)
+    by_numpy = scorer_of(pipeline)
+    monkeypatch.setattr(scorer_module, "FEW_CHARACTERS", 0)  # every miss goes through occurrences()
+    expected = by_numpy._entries(words)
+    monkeypatch.setattr(scorer_module, "FEW_CHARACTERS", 10 ** 6)
+    by_python = scorer_of(pipeline)
+    for word, (h, single, chars) in zip(words, by_python._entries(words)):
+        assert (h, single) == expected[words.index(word)][:2]
+        assert chars.dtype == np.int64 and chars.tolist() == expected[words.index(word)][2].tolist()
+    for text in TEXTS:  # and whole scores, new words hashed either way
+        assert np.array_equal(by_python.score(text).probabilities, by_numpy.score(text).probabilities)
+
+
 def test_word_weights_add_up_to_the_linear_score_when_every_ngram_lies_in_one_word():
     pipeline = fitted(word_ngrams=[1, 1])
     scorer, model = scorer_of(pipeline), pipeline.named_steps["classify"]

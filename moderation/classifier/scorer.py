@@ -21,13 +21,25 @@ from typing import Sequence
 
 import numpy as np
 
-from .features import _MASK, _P, _PAIR_SALT, WORD, NgramFeatures, _mix
+from .features import _MASK, _MIX, _P, _PAIR_SALT, WORD, NgramFeatures, _mix
 from .model_input import SKELETON, check_input, group_words
 from .pipeline import PerLabelClassifier
 
 # Distinct words remembered per process: a few MB, and far more than a day's vocabulary
 # of a news site's comments. Past it, the cache starts again rather than tracking age.
 CACHE_WORDS = 1 << 16
+
+# New words of a comment with at most this many characters in all are hashed in Python, one
+# by one: for a comment's few new names or typos, numpy's cost per call outweighs its speed.
+FEW_CHARACTERS = 48
+
+_MIX_INT = int(_MIX)
+
+
+def _salt(salt: int) -> int:
+    """What _mix xors a hash with for ``salt``, as a Python integer."""
+    return (0x9E3779B97F4A7C15 * salt) & _MASK
+
 
 # A word's cache entry: its hash (longer word n-grams and pairs are built from these), its
 # column as a single word, and its character n-grams' columns.
@@ -129,6 +141,9 @@ class Scorer:
         self.input = check_input(input)
         self._cache: dict[str, Entry] = {}
         self._blocks = (features.pair_offset, features.char_offset)
+        # _mix's salt for character n-grams of size n is 16 + n, for single words 1.
+        self._char_salts = [_salt(16 + n) for n in range(features.char_ngrams[1] + 1)]
+        self._word_salt = _salt(1)
 
     def score(self, text: str) -> Scored:
         matches = list(WORD.finditer(text))
@@ -162,6 +177,10 @@ class Scorer:
         if missing:
             if len(cache) + len(missing) > CACHE_WORDS:
                 cache.clear()
+            if sum(map(len, missing)) <= FEW_CHARACTERS:
+                for word in missing:
+                    cache[word] = self._entry(word)
+                return [cache.get(w) or self._entries([w])[0] for w in words]
             _, chars = self.features.occurrences(missing)
             order = np.argsort(chars.rows, kind="stable")
             bounds = np.searchsorted(chars.rows[order], np.arange(len(missing) + 1))
@@ -172,6 +191,29 @@ class Scorer:
                 cache[word] = (hashes[i], singles[i], cols[bounds[i]:bounds[i + 1]])
         # A lookup that misses here means another thread cleared the cache: compute it again.
         return [cache.get(w) or self._entries([w])[0] for w in words]
+
+    def _entry(self, word: str) -> Entry:
+        """One word's cache entry, hashed in Python as NgramFeatures hashes it in numpy.
+
+        A character n-gram's hash is its code points times powers of _P, the first at power 0;
+        each start extends its hash one character at a time, up to the longest n-gram.
+        """
+        features = self.features
+        low, high = features.char_ngrams
+        shift, offset, salts = 64 - features.char_bits, features.char_offset, self._char_salts
+        codes = [32, *map(ord, word), 32]  # the word as padded() writes it: ' word '
+        by_size: list[list[int]] = [[] for _ in range(high + 1)]
+        for start in range(len(codes) - low + 1):
+            h, power = 0, 1
+            for n, code in enumerate(codes[start:start + high], 1):
+                h = (h + code * power) & _MASK
+                power = (power * _P) & _MASK
+                if n >= low:
+                    by_size[n].append(((((h ^ salts[n]) * _MIX_INT) & _MASK) >> shift) + offset)
+        chars = np.fromiter(chain.from_iterable(by_size), np.int64)
+        h = _word_hash(word)
+        single = (((h ^ self._word_salt) * _MIX_INT) & _MASK) >> (64 - features.word_bits)
+        return h, single, chars
 
     def _word_columns(self, hashes: np.ndarray, singles: Sequence[int]) -> list[np.ndarray]:
         """The columns of the word n-grams, for each n, then of the word pairs, for each gap,
