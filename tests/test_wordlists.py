@@ -56,7 +56,8 @@ def spans(rule, text):
     ("\u202efuck\u202c", "fuck"),                    # bidi override around it
     ("f\u0308u\u0301ck", "f\u0308u\u0301ck"),        # combining accents
     ("motherf***er", "motherf***er"), ("sh#t", "sh#t"), ("clusterfuck", "clusterfuck"),
-    ("khara", "khara"), ("a7a", "a7a"),              # Arabizi
+    ("khara", "khara"), ("a7a", "a7a"), ("kos om", "kos om"),  # Arabizi
+    ("fcking", "fcking"), ("fckin", "fckin"),        # respelled without a vowel
 ])
 def test_disguises_are_caught_with_the_span_the_commenter_wrote(abusive, text, found):
     assert spans(abusive, f"Well, {text}!") == [found]
