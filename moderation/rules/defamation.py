@@ -26,6 +26,8 @@ _PRESUMING = re.compile(r"\s*(?:why|how come)\b")  # "why did he steal ...?" ass
 _COPULA = re.compile(
     r"(?s:.*)(?P<copula>\b(?:is|was|are|were|be|been|being|am|remains|remained|became|becomes|become)"
     rf"|(?:(?<=\bhe)|(?<=\bshe)|(?<=\bwho)|(?<=\bthat)|(?<=\bit))['’]s)(?P<between>(?:\s+{_ANY}){{0,4}}?)\s+$")
+# A description between commas right before the verb: ", the hospital director mentioned here,".
+_APPOSITIVE = re.compile(r",\s*(?:the|a|an|our|this|that|his|her|their)\s[^,.;:!?]{1,80},$")
 _BY = re.compile(rf"(?:\s+{_ANY}){{0,5}}?\s+by\s+")
 _MAX_JUDGED = 200  # triggers read per comment: more than 1000 characters can hold; a hostile one stops there
 
@@ -189,6 +191,11 @@ class Defamation:
             accused = self._agent_after(ctx, text, verb[1], e)
         else:
             accused = self._subject_before(ctx, text, left_start, left_start + tokens[-1].end()) if tokens else None
+            # "Hamdi Shafik, the developer in the story, defrauded ...": the accused stands before
+            # a description set off by commas.
+            aside = _APPOSITIVE.search(text, left_start, left_start + tokens[-1].end() + 1) if tokens else None
+            if accused is None and aside and _TOKEN.search(text, left_start, aside.start()):
+                accused = self._subject_before(ctx, text, left_start, aside.start())
         if accused is None or not self._asserted(text, match, s, e, min(accused.start, verb[0])):
             return None
         hinted = accused.kind == "pronoun" and self._writer_hint.search(text, s, e)
