@@ -26,6 +26,8 @@ _PRESUMING = re.compile(r"\s*(?:why|how come)\b")  # "why did he steal ...?" ass
 _COPULA = re.compile(
     r"(?s:.*)(?P<copula>\b(?:is|was|are|were|be|been|being|am|remains|remained|became|becomes|become)"
     rf"|(?:(?<=\bhe)|(?<=\bshe)|(?<=\bwho)|(?<=\bthat)|(?<=\bit))['’]s)(?P<between>(?:\s+{_ANY}){{0,4}}?)\s+$")
+# What follows a verb to deny it: "robbed nobody", "took not a penny".
+_NOTHING = re.compile(r"\s+(?:nothing|nobody|no[\s-]?one|none|not\s+(?:a|one)\s+(?:penny|pound|piastre|cent|thing))\b")
 # A description between commas right before the verb: ", the hospital director mentioned here,".
 _APPOSITIVE = re.compile(r",\s*(?:the|a|an|our|this|that|his|her|their)\s[^,.;:!?]{1,80},$")
 _BY = re.compile(rf"(?:\s+{_ANY}){{0,5}}?\s+by\s+")
@@ -166,6 +168,8 @@ class Defamation:
         family, sets = self._families[match.lastgroup], self._sets
         if family.metaphors and family.metaphors.match(text, match.end(), e):
             return None  # "stole the show"
+        if _NOTHING.match(text, match.end(), e):
+            return None  # "stole nothing", "bribed no one": a denial
         obj = family.objects.match(text, match.end(), e) if family.objects else None
         verb = (match.start(), obj.end() if obj else self._chunk.match(text, match.end(), e).end())
         left_start = max(s, match.start() - 160)
