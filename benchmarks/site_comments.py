@@ -41,7 +41,21 @@ misses that only look like a violation).
   criticised, a stereotype quoted to refute it). Measured as written;
 - benchmarks/cases/site_comments_round10.jsonl (480 comments), the tenth tuning set: incitement
   in polite, veiled or indirect words, racism without slurs and veiled threats against persons,
-  with comments the site publishes on the same topics in the same words. Measured as written.
+  with comments the site publishes on the same topics in the same words. Measured as written;
+- benchmarks/cases/site_comments_round11.jsonl (480 comments), the eleventh tuning set: attacks
+  on a person, a reader or the writer and abusive language in the forms a word list misses
+  (comparisons, sarcasm, disguised spellings, Egyptian Arabic in Latin letters), libel, and
+  comments the site publishes that use the same words innocently. Measured as written;
+- benchmarks/cases/site_comments_round12.jsonl (480 comments), the twelfth tuning set: racism
+  and incitement against peoples and faiths outside Egypt or less often named (Ethiopians,
+  Israelis as a people, Rohingya, Kurds, West Africans ...), with sharp criticism of the
+  states, governments and armies concerned, which the site publishes. Measured as written;
+- benchmarks/cases/site_comments_round13.jsonl and site_comments_heldout5.jsonl (240 comments
+  each): comments the site publishes that name or address people (common Egyptian first
+  names, "the writer", "Mr.", "you"), written by one hand as one set of 480 and split
+  alternately within each kind: the earlier sets had named people mostly to attack them, and
+  a model trained on them held a fifth of these. The fifth held-out set is never trained on
+  and its misses are not read.
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -72,6 +86,7 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "held-out 2": ROOT / "benchmarks" / "cases" / "site_comments_heldout2.jsonl",
          "held-out 3": ROOT / "benchmarks" / "cases" / "site_comments_heldout3.jsonl",
          "held-out 4": ROOT / "benchmarks" / "cases" / "site_comments_heldout4.jsonl",
+         "held-out 5 (names)": ROOT / "benchmarks" / "cases" / "site_comments_heldout5.jsonl",
          "tuning": ROOT / "benchmarks" / "cases" / "site_comments.jsonl",
          "tuning 2": ROOT / "benchmarks" / "cases" / "site_comments_round2.jsonl",
          "tuning 3": ROOT / "benchmarks" / "cases" / "site_comments_round3.jsonl",
@@ -81,7 +96,10 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "tuning 7": ROOT / "benchmarks" / "cases" / "site_comments_round7.jsonl",
          "tuning 8": ROOT / "benchmarks" / "cases" / "site_comments_round8.jsonl",
          "tuning 9": ROOT / "benchmarks" / "cases" / "site_comments_round9.jsonl",
-         "tuning 10": ROOT / "benchmarks" / "cases" / "site_comments_round10.jsonl"}
+         "tuning 10": ROOT / "benchmarks" / "cases" / "site_comments_round10.jsonl",
+         "tuning 11": ROOT / "benchmarks" / "cases" / "site_comments_round11.jsonl",
+         "tuning 12": ROOT / "benchmarks" / "cases" / "site_comments_round12.jsonl",
+         "tuning 13 (names)": ROOT / "benchmarks" / "cases" / "site_comments_round13.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 

@@ -129,3 +129,11 @@ def test_a_spec_names_one_of_the_known_inputs(tmp_path) -> None:
     path.write_text("sources: {olid: {}}\ninput: raw-text\n")
     with pytest.raises(ConfigError, match="input"):
         load_spec(path)
+
+
+def test_the_names_digest_tells_inputs_apart_and_the_skeleton_has_none():
+    from moderation.classifier.model_input import MASKED, REMOVED, SKELETON, UNIFIED, names_digest
+    digests = {kind: names_digest(kind) for kind in (UNIFIED, MASKED, REMOVED)}
+    assert names_digest(SKELETON) is None
+    assert len(set(digests.values())) == 3 and all(len(d) == 64 for d in digests.values())
+    assert names_digest(REMOVED) == digests[REMOVED]  # the same list, the same digest

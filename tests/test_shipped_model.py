@@ -8,6 +8,7 @@ import pytest
 
 from moderation import Moderator, create_app
 from moderation.classifier.dataset import load_spec
+from moderation.classifier.model_input import names_digest
 from moderation.settings import load_settings
 
 from .conftest import CONFIG
@@ -33,6 +34,13 @@ def test_the_pinned_model_was_trained_from_the_committed_spec():
     manifest = json.loads((settings.model_dir / "manifest.json").read_text())
     _, committed = load_spec(CONFIG.parent / "training" / "spec.yaml")
     assert manifest["spec"] == committed
+
+
+def test_the_pinned_model_read_the_group_names_serving_rewrites():
+    """groups.yaml edited after training would give the model other words than it learned from."""
+    settings = load_settings(CONFIG, environ={})
+    manifest = json.loads((settings.model_dir / "manifest.json").read_text())
+    assert manifest["input_names_sha256"] == names_digest(manifest["input"])
 
 
 def test_every_decision_carries_the_four_scores_and_the_model(shipped):
@@ -100,21 +108,30 @@ def test_the_model_never_points_at_a_group_name(shipped):
 
 
 def test_the_held_out_site_comments_stay_where_the_served_model_put_them(shipped):
-    """A floor under the retraining loop: the four held-out sets of comments written from the
-    site's rules (never trained on, and their misses not read but for two libel comments a rule
-    check printed, benchmarks/README.md; benchmarks/site_comments.py) must
-    not get worse than comments-v16 left them by more than a few comments. Only the totals are
-    checked, so a failure does not show which comments moved."""
+    """A floor under the retraining loop: the held-out sets of comments written from the site's
+    rules (never trained on, and their misses not read but for two libel comments a rule check
+    printed, benchmarks/README.md; benchmarks/site_comments.py) must not get worse than
+    comments-v18 left them by more than a few comments. Only the totals are checked, so a
+    failure does not show which comments moved."""
     from .conftest import ROOT
 
-    rows = [json.loads(line) for path in sorted((ROOT / "benchmarks" / "cases").glob("site_comments_heldout*.jsonl"))
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    decided = [(row["expected"], shipped.check(row["text"]).decision) for row in rows]
-    violations = [decision for expected, decision in decided if expected == "block"]
-    publishable = [decision for expected, decision in decided if expected == "publish"]
+    def decided(name: str) -> list[tuple[str, str]]:
+        path = ROOT / "benchmarks" / "cases" / name
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [(row["expected"], shipped.check(row["text"]).decision) for row in rows]
+
+    mixed = [pair for n in ("", "2", "3", "4") for pair in decided(f"site_comments_heldout{n}.jsonl")]
+    violations = [decision for expected, decision in mixed if expected == "block"]
+    publishable = [decision for expected, decision in mixed if expected == "publish"]
     assert len(violations) == len(publishable) == 320
-    # comments-v16 and the rules beside it: 64 violations published, 6 publishable comments held,
+    # comments-v18 and the rules beside it: 59 violations published, 7 publishable comments held,
     # none rejected.
-    assert violations.count("accept") <= 69
+    assert violations.count("accept") <= 64
     assert publishable.count("review") <= 10
     assert publishable.count("reject") == 0
+    # The fifth set: 240 publishable comments that name or address people. comments-v18 held 18
+    # (the model before it, trained without their other half, 50) and rejected none.
+    names = [decision for expected, decision in decided("site_comments_heldout5.jsonl") if expected == "publish"]
+    assert len(names) == 240
+    assert names.count("review") <= 24
+    assert names.count("reject") == 0

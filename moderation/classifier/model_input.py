@@ -25,6 +25,8 @@ trained on ("input"), and serving gives the model that same input.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import lru_cache
 from typing import Any, Iterator, Mapping
 
@@ -65,6 +67,17 @@ def model_text(text: str, kind: str) -> str:
     """What a model trained on input ``kind`` reads of a comment."""
     skeleton = Normalized.of(text).skeleton.text
     return skeleton if check_input(kind) == SKELETON else group_text(skeleton, kind)
+
+
+def names_digest(kind: str) -> str | None:
+    """The sha256 of the group names input ``kind`` rewrites (None for the plain skeleton): a
+    manifest records it, so a list edited after training shows as a model reading other text."""
+    if check_input(kind) == SKELETON:
+        return None
+    # Sorted all through: the order of names of one length follows set iteration, which differs
+    # from process to process.
+    canonical = {first: sorted([list(rest), word] for rest, word in rests) for first, rests in _names(kind).items()}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=2)

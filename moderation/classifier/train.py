@@ -16,6 +16,7 @@ from .data import load_source
 from .dataset import Dataset, ExportSpec, FileSpec, TrainingSpec, build_dataset, load_spec
 from .explain import evidence
 from .labels import LABELS
+from .model_input import names_digest
 from .pipeline import build_pipeline
 from .scorer import Scorer
 from .report import write_report
@@ -60,6 +61,7 @@ def train(spec_path: Path, data_root: Path, out_root: Path, *, model_id: str | N
     manifest = {
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "input": spec.input,
+        "input_names_sha256": names_digest(spec.input),
         "params": spec.params,
         "spec": raw_spec,
         "sources": {name: {split: cell["rows"] for split, cell in per_split.items()}
