@@ -130,6 +130,8 @@ class Grammar:
         self.honorifics = frozenset(targets["honorifics"])
         self.figures = frozenset(targets["figures"])
         self.not_persons = frozenset(targets["not_persons"])
+        self.criminals = frozenset(targets["criminals"])
+        self.victim_cues = frozenset(targets["victim_cues"])
         # A word after an insult that is no English word is taken for a name (see attack_targets).
         self.vocabulary = english_words()
         self.determiners = frozenset(targets["writer_determiners"]) | frozenset(targets["role_determiners"])

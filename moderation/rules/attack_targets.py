@@ -82,12 +82,12 @@ class _Targets:
             if cue is not None and cue.isdisjoint(self.words[max(0, k - reach):k]):
                 continue  # none of the words the pattern needs is near: skip the regex
             m = pattern.search(self.joined, offsets[max(0, k - reach)], offsets[k])
-            target = m and self._lead(key, m, kind, after)
+            target = m and self._lead(key, m, kind, after, k)
             if target:
                 return target
         return None
 
-    def _lead(self, key: str, m: re.Match[str], kind: int, after: str) -> str | None:
+    def _lead(self, key: str, m: re.Match[str], kind: int, after: str, k: int) -> str | None:
         first = self.line.index(m.start())
         named = kind != ADJECTIVES or after in self.g.addressed_words  # "you stupid people"
         if key == "copula":
@@ -103,6 +103,9 @@ class _Targets:
         # Pointing: "this clown", "these traitors"; "that" only opening a sentence.
         if self.words[first] == "that" and first and self.line.word(first - 1) not in _SENTENCE:
             return None
+        if self.g.victim_cues.intersection(self.words[max(0, first - 6):first]) and \
+                self.line.skeleton.text[slice(*self.line.item_spans[k])] in self.g.criminals:
+            return None  # "my mother lost her savings to those thieves"
         return PERSON if (kind == PEOPLE or (kind == ADJECTIVES and named)) else None
 
     def _subject(self, j: int, copula: str, kind: int) -> str | None:
