@@ -57,8 +57,13 @@ def _powers(size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.cumprod(p, dtype=np.uint64), np.cumprod(inv, dtype=np.uint64)
 
 
+def _salt(salt: int) -> int:
+    """What _mix xors a hash with for ``salt`` (the scorer hashes a few words in Python with it)."""
+    return (0x9E3779B97F4A7C15 * salt) & _MASK
+
+
 def _mix(h: np.ndarray, salt: int, bits: int) -> np.ndarray:
-    h = (h ^ np.uint64((0x9E3779B97F4A7C15 * salt) & _MASK)) * _MIX
+    h = (h ^ np.uint64(_salt(salt))) * _MIX
     return (h >> np.uint64(64 - bits)).astype(np.int64)
 
 

@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .features import _MASK, _MIX, _P, _PAIR_SALT, WORD, NgramFeatures, _mix
+from .features import _MASK, _MIX, _P, _PAIR_SALT, WORD, NgramFeatures, _mix, _salt
 from .model_input import SKELETON, check_input, group_words
 from .pipeline import PerLabelClassifier
 
@@ -34,11 +34,6 @@ CACHE_WORDS = 1 << 16
 FEW_CHARACTERS = 48
 
 _MIX_INT = int(_MIX)
-
-
-def _salt(salt: int) -> int:
-    """What _mix xors a hash with for ``salt``, as a Python integer."""
-    return (0x9E3779B97F4A7C15 * salt) & _MASK
 
 
 # A word's cache entry: its hash (longer word n-grams and pairs are built from these), its
@@ -180,17 +175,21 @@ class Scorer:
             if sum(map(len, missing)) <= FEW_CHARACTERS:
                 for word in missing:
                     cache[word] = self._entry(word)
-                return [cache.get(w) or self._entries([w])[0] for w in words]
-            _, chars = self.features.occurrences(missing)
-            order = np.argsort(chars.rows, kind="stable")
-            bounds = np.searchsorted(chars.rows[order], np.arange(len(missing) + 1))
-            cols = chars.cols[order]
-            hashes = [_word_hash(word) for word in missing]
-            singles = _mix(np.array(hashes, dtype=np.uint64), 1, self.features.word_bits).tolist()
-            for i, word in enumerate(missing):
-                cache[word] = (hashes[i], singles[i], cols[bounds[i]:bounds[i + 1]])
+            else:
+                self._fill(missing)
         # A lookup that misses here means another thread cleared the cache: compute it again.
         return [cache.get(w) or self._entries([w])[0] for w in words]
+
+    def _fill(self, missing: list[str]) -> None:
+        """Cache entries for many new words, hashed together by NgramFeatures."""
+        _, chars = self.features.occurrences(missing)
+        order = np.argsort(chars.rows, kind="stable")
+        bounds = np.searchsorted(chars.rows[order], np.arange(len(missing) + 1))
+        cols = chars.cols[order]
+        hashes = [_word_hash(word) for word in missing]
+        singles = _mix(np.array(hashes, dtype=np.uint64), 1, self.features.word_bits).tolist()
+        for i, word in enumerate(missing):
+            self._cache[word] = (hashes[i], singles[i], cols[bounds[i]:bounds[i + 1]])
 
     def _entry(self, word: str) -> Entry:
         """One word's cache entry, hashed in Python as NgramFeatures hashes it in numpy.
