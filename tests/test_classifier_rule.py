@@ -131,3 +131,23 @@ def test_a_non_finite_score_holds_the_comment(model_config, monkeypatch):
     decision = moderator.check("A perfectly polite comment.")
     assert decision.decision == "review"
     assert "classifier_unavailable" in decision.codes
+
+
+@pytest.mark.parametrize("recorded, warned", [("0" * 64, True), ("digest", False)])
+def test_a_model_trained_with_other_group_names_is_served_with_a_warning(
+        recorded, warned, tiny_model, model_config, tmp_path, caplog):
+    import shutil
+
+    from moderation.classifier.model_input import REMOVED, names_digest
+
+    copy = tmp_path / "names"
+    shutil.copytree(tiny_model, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["input"] = REMOVED
+    manifest["input_names_sha256"] = names_digest(REMOVED) if recorded == "digest" else recorded
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    settings = load_settings(model_config(model_dir=copy, sha256=manifest["sha256"]), environ={})
+    with caplog.at_level("WARNING", logger="moderation.classifier.serving"):
+        moderator = Moderator(settings)
+    assert moderator.classifier.state == "ready"
+    assert ("other group names" in caplog.text) is warned

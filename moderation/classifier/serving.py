@@ -12,6 +12,7 @@ from ..errors import ModelError
 from ..settings import Settings
 from . import artifacts
 from .labels import LABELS
+from .model_input import names_digest
 from .rule import Classifier, Threshold, Unavailable
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,11 @@ def classifier_rule(settings: Settings) -> tuple[Rule | None, ClassifierStatus]:
     except ModelError as exc:
         log.error("classifier unavailable, holding comments for review: %s", exc)
         return Unavailable(str(exc), message), ClassifierStatus("unavailable", cause=str(exc))
+    recorded = artifact.manifest.get("input_names_sha256")
+    if recorded is not None and recorded != names_digest(artifact.input):
+        # The model still scores; what it reads has drifted from what it learned from.
+        log.warning("model %s was trained with other group names than groups.yaml now lists, so it "
+                    "reads comments differently from its training; retrain it (moderation train)", artifact.id)
     rule = Classifier(artifact, thresholds, settings.messages,
                       {pid: p.text for pid, p in settings.policies.items()})
     return rule, ClassifierStatus("ready", model=rule.ref)
