@@ -68,11 +68,7 @@ def with_classifier(settings: Settings, model_dir: Path | None, enabled: bool = 
 def throughput(fn, batch: list[str], repeats: int) -> int:
     """Items per second over the whole batch, median of `repeats` runs after one warm-up run."""
     fn(batch)
-    runs = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn(batch)
-        runs.append(time.perf_counter() - started)
+    runs = [timed(fn, batch) for _ in range(repeats)]
     return round(len(batch) / statistics.median(runs))
 
 

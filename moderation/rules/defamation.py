@@ -197,8 +197,9 @@ class Defamation:
             accused = self._subject_before(ctx, text, left_start, left_start + tokens[-1].end()) if tokens else None
             # "Hamdi Shafik, the developer in the story, defrauded ...": the accused stands before
             # a description set off by commas.
-            aside = _APPOSITIVE.search(text, left_start, left_start + tokens[-1].end() + 1) if tokens else None
-            if accused is None and aside and _TOKEN.search(text, left_start, aside.start()):
+            aside = _APPOSITIVE.search(text, left_start, left_start + tokens[-1].end() + 1) \
+                if accused is None and tokens else None
+            if aside and _TOKEN.search(text, left_start, aside.start()):
                 accused = self._subject_before(ctx, text, left_start, aside.start())
         if accused is None or not self._asserted(text, match, s, e, min(accused.start, verb[0])):
             return None
