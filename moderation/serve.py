@@ -113,7 +113,7 @@ class Server(BaseApplication):
 
 
 def run(settings: Settings, *, host: str, port: int, workers: int, threads: int = 8,
-        reuse_port: bool = False) -> None:
+        reuse_port: bool = True) -> None:
     configure_logging()
     # Migrate once here, before workers start, so they never race to create the schema.
     store = Store(settings.database_url)
@@ -154,20 +154,20 @@ def _worker_exit(_server, worker) -> None:
 
 
 def gunicorn_options(host: str, port: int, workers: int, threads: int,
-                     reuse_port: bool = False) -> dict[str, Any]:
+                     reuse_port: bool = True) -> dict[str, Any]:
     """The gunicorn settings the service runs with (the HTTP benchmark serves its bare
     Flask baseline with the very same)."""
     return {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
-        # Threads overlap a request's database wait with another's decision.
-        "worker_class": "gthread",
+        # gthread: threads overlap a request's database wait with another's decision.
+        "worker_class": "moderation.worker.Worker",
         "threads": threads,
-        # Off: the workers share one listening socket, and a restarting worker drops nothing.
-        # On: each worker listens on a socket of its own and the kernel spreads new connections
-        # over them, so a client's kept-alive pool no longer lands on whichever worker woke
-        # first; but a worker that restarts resets connections queued on its socket.
-        "reuse_port": reuse_port,
+        # On: each worker listens on a socket of its own (see worker.py) and the kernel spreads
+        # new connections over them. Off: the workers share one socket, and whichever worker
+        # wakes first takes a client's whole kept-alive pool, so one core does all the work.
+        # A lone worker keeps the shared socket, which the arbiter holds open while it restarts.
+        "reuse_port": reuse_port and workers > 1,
         "timeout": 30,
         "graceful_timeout": 10,
         "accesslog": None,

@@ -122,7 +122,7 @@ class ServerSettings(_Frozen):
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(2, ge=1, le=64)
     threads: int = Field(8, ge=1, le=64)
-    reuse_port: bool = False
+    reuse_port: bool = True
     max_body_bytes: int = Field(65536, ge=1024)
 
 

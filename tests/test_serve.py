@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -174,3 +175,71 @@ def test_access_lines_are_written_when_the_access_logger_is_turned_up(monkeypatc
     monkeypatch.setattr(logger.access_log, "info", lambda *args: lines.append(args))
     logger.access(None, None, {}, None)
     assert len(lines) == 1
+
+
+def _get_healthz(port: int) -> str | None:
+    """One request on a new connection; None when answered 200, else what went wrong."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            answer = b""
+            while chunk := conn.recv(4096):
+                answer += chunk
+    except OSError as err:
+        return repr(err)
+    return None if answer.startswith(b"HTTP/1.1 200") else repr(answer[:40])
+
+
+def _wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + START_WITHIN
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {START_WITHIN} s: {what}")
+        time.sleep(0.05)
+
+
+def test_with_reuse_port_workers_replaced_by_a_reload_reset_no_new_connection(server):
+    """A stopping worker closes its own socket once it stops taking requests: gunicorn's own
+    gthread worker keeps it open while kept-alive clients linger (up to 2 s), and the
+    connections the kernel queues there meanwhile are reset when it finally closes."""
+    server.start("--reuse-port")
+    kept_alive = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(8)]
+    for conn in kept_alive:
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+    answered, failures = [0], []
+    stop = threading.Event()
+
+    def open_connections() -> None:
+        while not stop.is_set():
+            failure = _get_healthz(server.port)
+            if failure:
+                failures.append(failure)
+            else:
+                answered[0] += 1
+
+    clients = [threading.Thread(target=open_connections) for _ in range(3)]
+    for client in clients:
+        client.start()
+    try:
+        _wait_for(lambda: answered[0] >= 50, "answers before the reload")
+        old = set(children_of(server.proc.pid))
+        os.kill(server.proc.pid, signal.SIGHUP)  # new workers start, the old stop gracefully
+        _wait_for(lambda: not old & set(children_of(server.proc.pid)), "the old workers gone")
+        after = answered[0]
+        _wait_for(lambda: answered[0] >= after + 200, "answers from the new workers")
+    finally:
+        stop.set()
+        for client in clients:
+            client.join()
+        for conn in kept_alive:
+            conn.close()
+    assert failures == [], failures[:5]
+
+
+def test_a_lone_worker_keeps_the_shared_socket_the_arbiter_holds_while_it_restarts():
+    from moderation.serve import gunicorn_options
+
+    assert gunicorn_options("127.0.0.1", 8000, 2, 8, reuse_port=True)["reuse_port"] is True
+    assert gunicorn_options("127.0.0.1", 8000, 1, 8, reuse_port=True)["reuse_port"] is False
+    assert gunicorn_options("127.0.0.1", 8000, 2, 8, reuse_port=False)["reuse_port"] is False

@@ -1,7 +1,7 @@
 """HTTP throughput and latency of the service next to a bare Flask endpoint, in one run.
 
     python benchmarks/http/run.py [--seconds 10] [--connections 16] [--workers 2] [--threads 8]
-                                  [--reuse-port] [--rounds 2] [--postgres URL | --no-postgres] [--out FILE]
+                                  [--shared-socket] [--rounds 2] [--postgres URL | --no-postgres] [--out FILE]
 
 Each case starts its own gunicorn (the service via `moderation serve`, or the bare Flask app
 of bare.py with the same gunicorn settings), warms it up, then drives it from a second
@@ -262,7 +262,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--reuse-port", action="store_true", help="a listening socket per worker, both servers")
+    parser.add_argument("--shared-socket", dest="reuse_port", action="store_false",
+                        help="one listening socket shared by the workers, both servers "
+                             "(the default is the service's: a socket per worker)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--no-postgres", dest="postgres", action="store_const", const=None)
