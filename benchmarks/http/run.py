@@ -61,10 +61,11 @@ def wait_ready(port: int, process: subprocess.Popen, path: str, timeout: float =
     raise RuntimeError("server did not become ready")
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User and system CPU time of a server: its gunicorn master (pid) and the workers it forked,
-    read from /proc in one pass; None without /proc. The database server's processes are not counted."""
-    ticks = 0
+def cpu_seconds(pid: int) -> dict[int, float] | None:
+    """User and system CPU time of a server's processes by pid: its gunicorn master (pid) and the
+    workers it forked, read from /proc in one pass; None without /proc. The database server's
+    processes are not counted."""
+    seconds = {}
     try:
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -76,10 +77,23 @@ def cpu_seconds(pid: int) -> float | None:
             except OSError:
                 continue  # a process that ended while /proc was read
             if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
-                ticks += int(fields[11]) + int(fields[12])  # utime and stime: fields 14 and 15 of stat
+                # utime and stime: fields 14 and 15 of stat
+                seconds[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return None
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def cpu_used(master: int, before: dict[int, float] | None, after: dict[int, float] | None,
+             requests: int) -> tuple[float | None, float | None]:
+    """CPU ms per request over the timed run, and the busiest worker's share of the workers' CPU
+    (1 / workers when the load is spread evenly, 1.0 when one worker did it all)."""
+    if before is None or after is None or not requests:
+        return None, None
+    spent = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
+    workers = [used for pid, used in spent.items() if pid != master]
+    busiest = max(workers) / sum(workers) if workers and sum(workers) > 0 else None
+    return 1000 * sum(spent.values()) / requests, busiest
 
 
 @contextmanager
@@ -181,13 +195,15 @@ def measure(args: argparse.Namespace) -> dict:
                     figures = wrk(port, path, args.seconds, args.connections, run_id)
                     after = cpu_seconds(process.pid)
                 figures["pair"] = f"{round_no}:{name}"
-                # What a request costs the server's processes, whatever else shares the cores.
-                figures["cpu_ms"] = (None if before is None or after is None or not figures["requests"]
-                                     else 1000 * (after - before) / figures["requests"])
+                # What a request costs the server's processes, whatever else shares the cores,
+                # and whether the workers shared the work.
+                figures["cpu_ms"], figures["busiest_worker"] = cpu_used(
+                    process.pid, before, after, figures["requests"])
                 results[label].append(figures)
                 print(f"round {round_no} {label:22s} {figures['per_s']:8.0f}/s  p50 {figures['p50_ms']:.2f} ms"
                       f"  p99 {figures['p99_ms']:.2f} ms  errors {figures['socket_errors']}+{figures['non_2xx']}"
-                      f"  CPU {_ms(figures['cpu_ms'])} ms per request",
+                      f"  CPU {_ms(figures['cpu_ms'])} ms per request"
+                      f"  busiest worker {_share(figures['busiest_worker'])}",
                       flush=True)
     stored = {name: stored_rows(url) for name, path, url in cases if path == "/v1/comments"}
     return {"cases": results, "stored": stored, "work": str(work)}
@@ -211,6 +227,7 @@ def summarize(measured: dict, args: argparse.Namespace) -> dict:
             "bare_per_s": statistics.median(b["per_s"] for b in paired),
             "cpu_ms": _median_or_none(r["cpu_ms"] for r in runs),
             "bare_cpu_ms": _median_or_none(b["cpu_ms"] for b in paired),
+            "busiest_worker": _max_or_none(r["busiest_worker"] for r in runs),
         })
     return {"rows": rows}
 
@@ -218,6 +235,15 @@ def summarize(measured: dict, args: argparse.Namespace) -> dict:
 def _median_or_none(values) -> float | None:
     known = [v for v in values if v is not None]
     return statistics.median(known) if known else None
+
+
+def _max_or_none(values) -> float | None:
+    known = [v for v in values if v is not None]
+    return max(known) if known else None
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def _ms(value: float | None) -> str:
@@ -241,16 +267,18 @@ def report(measured: dict, summary: dict, args: argparse.Namespace, seconds: flo
         f"{args.rounds} rounds, each service run paired with a bare Flask run; medians.",
         "",
         "| case | decisions/s | p50 ms | p99 ms | errors | bare Flask/s | ratio to bare "
-        "| CPU ms per request | bare Flask CPU ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU ms per request | bare Flask CPU ms | busiest worker |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in summary["rows"]:
         lines.append(f"| {row['case']} | {row['per_s']:,.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} "
                      f"| {row['errors']} | {row['bare_per_s']:,.0f} | {row['ratio']:.2f} "
-                     f"| {_ms(row['cpu_ms'])} | {_ms(row['bare_cpu_ms'])} |")
+                     f"| {_ms(row['cpu_ms'])} | {_ms(row['bare_cpu_ms'])} | {_share(row['busiest_worker'])} |")
     lines += ["", "CPU ms per request: user and system time of the server's processes (gunicorn's master and "
               "workers, from /proc) over the timed run, divided by the requests answered; PostgreSQL's own "
-              "processes are not in it.", "",
+              "processes are not in it. Busiest worker: the largest share of the workers' CPU time one "
+              f"worker took in any round of the case ({1 / args.workers:.2f} when spread evenly, 1.00 when "
+              "one worker did all the work).", "",
               "Comments stored by the `/v1/comments` runs (every acknowledged one): "
               + ", ".join(f"{name}: {count:,}" for name, count in measured["stored"].items()) + ".", ""]
     return "\n".join(lines)
