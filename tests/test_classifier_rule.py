@@ -151,3 +151,38 @@ def test_a_model_trained_with_other_group_names_is_served_with_a_warning(
         moderator = Moderator(settings)
     assert moderator.classifier.state == "ready"
     assert ("other group names" in caplog.text) is warned
+
+
+def test_a_model_trained_on_other_group_names_is_served_with_a_warning(model_config, tiny_model, tmp_path):
+    import shutil
+
+    drifted = tmp_path / "drifted"
+    shutil.copytree(tiny_model, drifted)
+    manifest = json.loads((drifted / "manifest.json").read_text())
+    manifest["input_names_sha256"] = "0" * 64  # as if groups.yaml had changed since training
+    (drifted / "manifest.json").write_text(json.dumps(manifest))
+    settings = load_settings(model_config(model_dir=drifted), environ={})
+    assert Moderator(settings).check("Thanks for covering the elections in Aswan.").scores
+
+    app = create_app(settings)
+    try:
+        client = app.test_client()
+        ready = client.get("/readyz")
+        assert ready.status_code == 200  # it scores: held comments would gain nothing
+        [warning] = ready.get_json()["classifier"]["warnings"]
+        assert warning["code"] == "model_input_drift" and "retrain" in warning["message"]
+        metrics = client.get("/metrics").get_data(as_text=True)
+        assert 'moderation_classifier_warning{code="model_input_drift"} 1.0' in metrics
+    finally:
+        app.extensions["moderation"].store.close()
+
+
+def test_a_model_trained_on_the_current_group_names_has_no_warning(model_config):
+    settings = load_settings(model_config(), environ={})
+    app = create_app(settings)
+    try:
+        client = app.test_client()
+        assert client.get("/readyz").get_json()["classifier"]["warnings"] == []
+        assert "moderation_classifier_warning{" not in client.get("/metrics").get_data(as_text=True)
+    finally:
+        app.extensions["moderation"].store.close()

@@ -17,6 +17,8 @@ from .rule import Classifier, Threshold, Unavailable
 
 log = logging.getLogger(__name__)
 
+INPUT_DRIFT = "model_input_drift"
+
 
 @dataclass(frozen=True)
 class ClassifierStatus:
@@ -25,10 +27,13 @@ class ClassifierStatus:
     state: str
     cause: str | None = None
     model: ModelRef | None = None
+    # What an operator should fix though the model scores: {"code": ..., "message": ...}.
+    warnings: tuple[dict[str, str], ...] = ()
 
     def to_dict(self) -> dict:
         return {"state": self.state, "cause": self.cause,
-                "model": self.model.to_dict() if self.model else None}
+                "model": self.model.to_dict() if self.model else None,
+                "warnings": [dict(w) for w in self.warnings]}
 
 
 def classifier_rule(settings: Settings) -> tuple[Rule | None, ClassifierStatus]:
@@ -43,14 +48,18 @@ def classifier_rule(settings: Settings) -> tuple[Rule | None, ClassifierStatus]:
     except ModelError as exc:
         log.error("classifier unavailable, holding comments for review: %s", exc)
         return Unavailable(str(exc), message), ClassifierStatus("unavailable", cause=str(exc))
+    warnings = []
     recorded = artifact.manifest.get("input_names_sha256")
     if recorded is not None and recorded != names_digest(artifact.input):
-        # The model still scores; what it reads has drifted from what it learned from.
-        log.warning("model %s was trained with other group names than groups.yaml now lists, so it "
-                    "reads comments differently from its training; retrain it (moderation train)", artifact.id)
+        # The model still scores, so it is served; but what it reads has drifted from what it
+        # learned from, and its decisions with it: /readyz and /metrics say so until retrained.
+        warnings.append({"code": INPUT_DRIFT, "message": (
+            "the model was trained with other group names than groups.yaml lists, so it reads "
+            "comments differently from its training; retrain it (moderation train)")})
+        log.warning("model %s: %s", artifact.id, warnings[-1]["message"])
     rule = Classifier(artifact, thresholds, settings.messages,
                       {pid: p.text for pid, p in settings.policies.items()})
-    return rule, ClassifierStatus("ready", model=rule.ref)
+    return rule, ClassifierStatus("ready", model=rule.ref, warnings=tuple(warnings))
 
 
 def _thresholds(manifest: dict, settings: Settings) -> dict[str, Threshold]:

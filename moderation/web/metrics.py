@@ -92,6 +92,12 @@ class _StateCollector:
         model_id = classifier.model.id if classifier.model else ""
         ready.add_metric([classifier.state, model_id], 1.0 if classifier.state == "ready" else 0.0)
         yield ready
+        warning = GaugeMetricFamily("moderation_classifier_warning",
+                                    "1 for each warning about the served model, by code "
+                                    "(model_input_drift: retrain it).", labels=["code"])
+        for found in classifier.warnings:
+            warning.add_metric([found["code"]], 1.0)
+        yield warning
 
         up = GaugeMetricFamily("moderation_database_up", "1 when the database answered this scrape.")
         try:
