@@ -16,7 +16,8 @@ from typing import Any
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
-from .settings import Settings
+from .errors import ConfigError
+from .settings import Settings, load_settings
 from .store import Store
 
 log = logging.getLogger("moderation.serve")
@@ -110,6 +111,20 @@ class Server(BaseApplication):
 
         configure_logging()
         return create_app(self.settings)
+
+    def reload(self) -> None:
+        """SIGHUP: read config.yaml again, so the workers gunicorn starts next serve what it says
+        now (a promoted model, changed rules or messages) while the old ones finish. A file that
+        does not load leaves the running configuration in place. The server's own settings
+        (address, workers, threads) and the database take a restart."""
+        try:
+            fresh = load_settings(self.settings.config_path)
+        except ConfigError as exc:
+            log.error("config.yaml not reloaded, serving on with the configuration loaded before: %s", exc)
+        else:
+            self.settings = fresh.model_copy(update={"database_url": self.settings.database_url})
+            log.info("config.yaml reloaded from %s", fresh.config_path)
+        super().reload()
 
 
 def run(settings: Settings, *, host: str, port: int, workers: int, threads: int = 8,

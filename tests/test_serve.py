@@ -243,3 +243,48 @@ def test_a_lone_worker_keeps_the_shared_socket_the_arbiter_holds_while_it_restar
     assert gunicorn_options("127.0.0.1", 8000, 2, 8, reuse_port=True)["reuse_port"] is True
     assert gunicorn_options("127.0.0.1", 8000, 1, 8, reuse_port=True)["reuse_port"] is False
     assert gunicorn_options("127.0.0.1", 8000, 2, 8, reuse_port=False)["reuse_port"] is False
+
+
+def test_sighup_serves_the_config_as_it_now_reads_and_keeps_the_old_one_if_it_does_not_load(server, tmp_path):
+    import yaml
+
+    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    raw["classifier"]["model"] = str((CONFIG.parent / raw["classifier"]["model"]).resolve())
+    config = tmp_path / "config.yaml"
+
+    def write(max_chars) -> None:
+        raw["rules"]["length"]["max_chars"] = max_chars
+        config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+
+    def reload() -> None:
+        old = set(children_of(server.proc.pid))
+        os.kill(server.proc.pid, signal.SIGHUP)
+        _wait_for(lambda: not old & set(children_of(server.proc.pid)), "the old workers gone")
+        _wait_for(lambda: _answers(server.port), "the new workers answering")
+
+    text = "A fair and careful report on the new water policy. " * 12  # 612 characters
+    def codes() -> list[str]:
+        status, decision = request(server.port, "POST", "/v1/check", {"text": text})
+        assert status == 200
+        return [reason["code"] for reason in decision["reasons"]]
+
+    write(1000)
+    server.env["MODERATION_CONFIG"] = str(config)
+    server.start()
+    assert "too_long" not in codes()
+
+    write(500)
+    reload()
+    assert "too_long" in codes()
+
+    write("as long as it likes")  # not a number: the file no longer loads
+    reload()
+    assert "too_long" in codes()  # the configuration loaded before serves on
+    assert request(server.port, "GET", "/readyz")[0] == 200
+
+
+def _answers(port: int) -> bool:
+    try:
+        return request(port, "GET", "/healthz")[0] == 200
+    except OSError:
+        return False

@@ -144,4 +144,4 @@ def promote(ctx: click.Context, model_dir: Path) -> None:
     except ModerationError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"pinned {manifest['id']} ({manifest['sha256'][:12]}...) in {settings.config_path}; "
-               "restart the service to serve it")
+               "reload the service to serve it (kill -HUP the moderation serve process)")
