@@ -194,6 +194,7 @@ class Incitement:
         commenter = rf"(?P<self>(?:i|we)(?:{GAP}[a-z]+ly|{GAP}(?:do|still|just|all))?{GAP})?"
         self.lead_in = re.compile(rf"{_START}{commenter}{guards['lead_ins']}{_END}")
         self.endorsing = re.compile(_START + guards["endorsing"] + _END)
+        self.endorsing_tag = re.compile(r"[\s_,;:\-–—]*" + guards["endorsing_tags"] + _END)
         self.condemning = re.compile(_START + guards["condemning"] + _END)
         self.reporting = re.compile(_START + guards["reporting"] + _END)
         self.sourced = re.compile(_START + guards["sourced"] + _END)
@@ -237,7 +238,7 @@ class Incitement:
         if self.distancing.search(before) or self.sourced.search(text, end, finish):
             return True
         reported = any(m.group("self") is None for m in self.lead_in.finditer(before))
-        if reported and not self.endorsing.search(text, start, finish):
+        if reported and not (self.endorsing.search(text, start, finish) or self.endorsing_tag.match(text, end)):
             return True
         # A quotation: condemned ("chanting 'Syrians out' is shameful") or reported ("'...,' it read").
         if _QUOTE.search(before) and _QUOTE.search(text, start, finish):
