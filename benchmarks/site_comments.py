@@ -56,6 +56,16 @@ misses that only look like a violation).
   alternately within each kind: the earlier sets had named people mostly to attack them, and
   a model trained on them held a fifth of these. The fifth held-out set is never trained on
   and its misses are not read.
+- benchmarks/cases/site_comments_round14.jsonl (480 comments), the fourteenth tuning set, by
+  two hands: incitement and racism in indirect forms (wishes, prayers, euphemisms, rhetorical
+  questions, "typical X behaviour", "no wonder, he is X") with 120 publishable comments naming
+  the same peoples; and libel in forms beyond "X stole Y" (passive and nominal forms, "everyone
+  knows", sarcasm, relatives, the site's own writers as fabricators) with 120 publishable
+  comments on the same people and crimes (verdicts, "alleged", calls for an inquiry, denials).
+  Measured as written with comments-v18 and the rules of that commit: of 60 incitement
+  comments 31 published, of 60 racist ones 22, of 120 libels 65; of 240 publishable comments
+  10 held, none rejected. Unlike the others it does not train the served model
+  (training/spec.yaml says why).
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -99,7 +109,8 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "tuning 10": ROOT / "benchmarks" / "cases" / "site_comments_round10.jsonl",
          "tuning 11": ROOT / "benchmarks" / "cases" / "site_comments_round11.jsonl",
          "tuning 12": ROOT / "benchmarks" / "cases" / "site_comments_round12.jsonl",
-         "tuning 13 (names)": ROOT / "benchmarks" / "cases" / "site_comments_round13.jsonl"}
+         "tuning 13 (names)": ROOT / "benchmarks" / "cases" / "site_comments_round13.jsonl",
+         "tuning 14": ROOT / "benchmarks" / "cases" / "site_comments_round14.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
