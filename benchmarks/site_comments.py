@@ -64,8 +64,8 @@ misses that only look like a violation).
   comments on the same people and crimes (verdicts, "alleged", calls for an inquiry, denials).
   Measured as written with comments-v18 and the rules of that commit: of 60 incitement
   comments 31 published, of 60 racist ones 22, of 120 libels 65; of 240 publishable comments
-  10 held, none rejected. Unlike the others it does not train the served model
-  (training/spec.yaml says why).
+  10 held, none rejected; then its misses were read and the rules changed. Unlike the others
+  it does not train the served model (training/spec.yaml says why).
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
