@@ -4,7 +4,8 @@
 
 Runs every scenario of tests/fault_load.py (the same code the tests run) against the real
 service: a worker killed (SQLite, PostgreSQL), PostgreSQL restarted, the database
-read-only (PostgreSQL) and its disk full (SQLite on a tmpfs), the model file corrupted.
+read-only (PostgreSQL) and its disk full (SQLite on a tmpfs), the model file corrupted; and a
+reload (SIGHUP, SQLite), which is no fault: every request must be acknowledged.
 For each: requests sent, acknowledged, 503s, requests that got no answer, what happened
 during the fault, the unacknowledged comments sent again, and the comments stored.
 A scenario this machine cannot run (no root, no PostgreSQL) is listed with the reason.
@@ -52,6 +53,10 @@ def run(workdir: Path) -> tuple[list[tuple[Report, float]], list[tuple[str, str]
     killed = folder("killed-sqlite")
     with Service(killed, sqlite_url(killed)) as service:
         on(service, faults.worker_killed)
+
+    reloaded = folder("reloaded-sqlite")
+    with Service(reloaded, sqlite_url(reloaded)) as service:
+        on(service, faults.reloaded)
 
     with ExitStack() as stack:
         try:

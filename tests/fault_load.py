@@ -462,6 +462,35 @@ def worker_killed(service: Service) -> Report:
     return scenario("worker killed", service, fault)
 
 
+def reloaded(service: Service) -> Report:
+    """SIGHUP under load, as when a promoted model is put to work: gunicorn starts workers with
+    config.yaml as it now reads and stops the old ones once they have answered. Not a fault:
+    every request is acknowledged, with no 503 and no connection refused or reset."""
+    def fault(load: Load) -> None:
+        old = service.workers()
+        began = time.monotonic()
+        os.kill(service.proc.pid, signal.SIGHUP)
+        new: set[int] = set()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not new:
+            workers = service.workers()
+            if len(workers) == 2 and not workers & old:
+                new = workers
+            time.sleep(0.05)
+        load.report.expect(bool(new), f"the workers {sorted(old)} were not replaced within 120 s")
+        for pid in sorted(new):
+            ready = service.from_worker(pid, service.readyz)
+            load.report.expect(ready is not None and ready.status == 200,
+                               f"the new worker {pid} did not answer /readyz with 200: {ready}")
+        load.report.notes.append(f"workers {sorted(old)} replaced by {sorted(new)}")
+        load.window(began, time.monotonic())
+        load.recovered("the reload")
+        for r in list(load.report.results):
+            load.report.expect(r.acknowledged, f"{r.comment_id}: {r.status or r.error} around a reload")
+
+    return scenario("reloaded (SIGHUP)", service, fault)
+
+
 def postgres_restarted(service: Service, cluster: tuple[str, str]) -> Report:
     """(b) stop PostgreSQL under load until 503s come, start it; the pool reconnects by itself."""
     def fault(load: Load) -> None:

@@ -1,5 +1,5 @@
 """Faults under load: a killed worker, PostgreSQL restarted, a read-only or full database,
-a corrupted model. Nothing acknowledged is lost, nothing is accepted unchecked.
+a corrupted model; and a reload. Nothing acknowledged is lost, nothing is accepted unchecked.
 
 Each test runs the real service (`moderation serve`, 2 gunicorn workers) in a subprocess;
 tests/fault_load.py holds the scenarios and their checks, shared with benchmarks/faults.py.
@@ -53,6 +53,10 @@ def postgres_service(tmp_path_factory):
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_killed_worker_is_replaced_and_nothing_acknowledged_is_lost(request, backend):
     assert_kept_promises(fault_load.worker_killed(request.getfixturevalue(f"{backend}_service")))
+
+
+def test_a_reload_under_load_refuses_nothing_and_loses_nothing(sqlite_service):
+    assert_kept_promises(fault_load.reloaded(sqlite_service))
 
 
 @pytest.mark.postgres
