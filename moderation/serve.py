@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import atexit
+import errno
 import json
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -140,9 +142,28 @@ def run(settings: Settings, *, host: str, port: int, workers: int, threads: int 
         store.close()
     if not settings.auth_enabled:
         log.warning("no tokens configured: serving without authentication, on %s only", host)
+    _refuse_a_taken_port(host, port)
     _metrics_folder()
     log.info("serving on http://%s:%d with %d workers of %d threads", host, port, workers, threads)
     Server(settings, gunicorn_options(host, port, workers, threads, reuse_port)).run()
+
+
+def _refuse_a_taken_port(host: str, port: int) -> None:
+    """Stop where another server already listens. With a socket per worker (SO_REUSEPORT) the
+    workers' binds would succeed beside another server of the same user (an old version still
+    running, a second start by mistake), and the kernel would quietly split connections
+    between the two."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As gunicorn's own sockets: a stopped server's connections in TIME_WAIT are no listener.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError("server.port", f"{host}:{port} is already in use by another "
+                                  "process; stop it or choose another port") from exc
+            # Anything else (an address not on this host) is gunicorn's to report.
 
 
 def _metrics_folder() -> None:

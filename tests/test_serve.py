@@ -288,3 +288,15 @@ def _answers(port: int) -> bool:
         return request(port, "GET", "/healthz")[0] == 200
     except OSError:
         return False
+
+
+def test_a_second_server_on_a_taken_port_is_refused_not_run_beside_the_first(server):
+    """With a socket per worker, a second server's binds would succeed and the kernel would split
+    connections between the two; it must stop at once with the reason instead."""
+    server.start()
+    second = subprocess.run(
+        [sys.executable, "-m", "moderation", "serve", "--port", str(server.port), "--workers", "2"],
+        env=server.env, capture_output=True, text=True, timeout=START_WITHIN)
+    assert second.returncode != 0
+    assert "already in use" in second.stderr
+    assert request(server.port, "GET", "/healthz")[0] == 200  # the first serves on
