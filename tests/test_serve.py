@@ -198,6 +198,13 @@ def _wait_for(condition, what: str) -> None:
         time.sleep(0.05)
 
 
+def _reload(server) -> None:
+    """SIGHUP: gunicorn starts new workers and stops the old ones gracefully; returns once the old are gone."""
+    old = set(children_of(server.proc.pid))
+    os.kill(server.proc.pid, signal.SIGHUP)
+    _wait_for(lambda: not old & set(children_of(server.proc.pid)), "the old workers gone")
+
+
 def test_with_reuse_port_workers_replaced_by_a_reload_reset_no_new_connection(server):
     """A stopping worker closes its own socket once it stops taking requests: gunicorn's own
     gthread worker keeps it open while kept-alive clients linger (up to 2 s), and the
@@ -223,9 +230,7 @@ def test_with_reuse_port_workers_replaced_by_a_reload_reset_no_new_connection(se
         client.start()
     try:
         _wait_for(lambda: answered[0] >= 50, "answers before the reload")
-        old = set(children_of(server.proc.pid))
-        os.kill(server.proc.pid, signal.SIGHUP)  # new workers start, the old stop gracefully
-        _wait_for(lambda: not old & set(children_of(server.proc.pid)), "the old workers gone")
+        _reload(server)
         after = answered[0]
         _wait_for(lambda: answered[0] >= after + 200, "answers from the new workers")
     finally:
@@ -257,9 +262,7 @@ def test_sighup_serves_the_config_as_it_now_reads_and_keeps_the_old_one_if_it_do
         config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
 
     def reload() -> None:
-        old = set(children_of(server.proc.pid))
-        os.kill(server.proc.pid, signal.SIGHUP)
-        _wait_for(lambda: not old & set(children_of(server.proc.pid)), "the old workers gone")
+        _reload(server)
         _wait_for(lambda: _answers(server.port), "the new workers answering")
 
     text = "A fair and careful report on the new water policy. " * 12  # 612 characters
