@@ -8,13 +8,17 @@ model) and the same rules without the model over the test split of every source
 (build_dataset with the spec's seed: the texts the model never trained on), as the
 commenter wrote them, and counts accept / review / reject:
 
-- abusive: any of the four labels is 1 (an insult, offensive tweet, hate, threat);
+- abusive: any label is 1 (an insult, offensive tweet, hate, threat; in the site's comments
+  also a libel);
 - clean: abuse is 0 and no label is 1. A source that leaves abuse unknown (a hate corpus
   that does not say whether a tweet is offensive) gives no clean rows.
 
 Each source's own definitions apply, so a "clean" tweet may still break the site's rules
 (and the other way round); kaggle-insults, comments on news sites, is the closest to the
-service's own traffic. Writes benchmarks/results/service_decisions.md and .json.
+service's own traffic. The last column is the share the model's defamation label held (no
+corpus has an accusation labeled, so on them it is the load that label adds to the review
+queue, and the comments it holds in error). Writes benchmarks/results/service_decisions.md and
+.json.
 """
 
 from __future__ import annotations
@@ -57,7 +61,10 @@ def tally(decisions: list[str]) -> dict[str, float]:
 
 def measure(moderators: dict[str, Moderator], texts: list[str], sources: np.ndarray,
             kinds: np.ndarray) -> list[dict]:
-    decided = {name: [d.decision for d in m.check_many(texts)] for name, m in moderators.items()}
+    found = {name: m.check_many(texts) for name, m in moderators.items()}
+    decided = {name: [d.decision for d in ds] for name, ds in found.items()}
+    defamation = [any(r.code == "defamation" and r.source == "model" for r in d.reasons)
+                  for d in found["service"]]
     rows = []
     for source in [*sorted(set(sources)), "all sources"]:
         for kind in ("clean", "abusive"):
@@ -66,7 +73,8 @@ def measure(moderators: dict[str, Moderator], texts: list[str], sources: np.ndar
             if len(at) == 0:
                 continue
             rows.append({"source": source, "kind": kind, "rows": int(len(at)),
-                         **{name: tally([decided[name][i] for i in at]) for name in moderators}})
+                         **{name: tally([decided[name][i] for i in at]) for name in moderators},
+                         "defamation_model": sum(defamation[i] for i in at) / len(at)})
     return rows
 
 
@@ -75,13 +83,15 @@ def report(rows: list[dict], meta: str) -> str:
              "python benchmarks/service_decisions.py " + " ".join(sys.argv[1:]), "```", "", meta, "",
              "Shares of each source's test rows. `clean`: the site would want it published at once; "
              "`abusive`: rejected, or at least held. `review` is the moderators' load.", "",
-             "| source | rows | kind | accept | review | reject | rules only: accept | review | reject |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
+             "| source | rows | kind | accept | review | reject | rules only: accept | review | reject "
+             "| held by the model's defamation |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         full, rules = row["service"], row["rules only"]
         lines.append(f"| {row['source']} | {row['rows']:,} | {row['kind']} | "
                      + " | ".join(f"{full[d]:.1%}" for d in DECISIONS) + " | "
-                     + " | ".join(f"{rules[d]:.1%}" for d in DECISIONS) + " |")
+                     + " | ".join(f"{rules[d]:.1%}" for d in DECISIONS)
+                     + f" | {row['defamation_model']:.1%} |")
     lines += ["", "Sources other than kaggle-insults are tweets and forum posts labeled by their own "
               "definitions (Davidson's offensive class, Gab's and HateXplain's annotators, MLMA's "
               "hate-speech collection): a row called clean there may break the site's rules, and one "

@@ -64,8 +64,16 @@ misses that only look like a violation).
   comments on the same people and crimes (verdicts, "alleged", calls for an inquiry, denials).
   Measured as written with comments-v18 and the rules of that commit: of 60 incitement
   comments 31 published, of 60 racist ones 22, of 120 libels 65; of 240 publishable comments
-  10 held, none rejected; then its misses were read and the rules changed. Unlike the others
-  it does not train the served model (training/spec.yaml says why).
+  10 held, none rejected; then its misses were read and the rules changed.
+- benchmarks/cases/site_comments_round15.jsonl (960 comments), the fifteenth tuning set, by
+  two hands: 480 libels, more than half of them indirect (passive and nominal forms, "everyone
+  knows", rhetorical questions, sarcasm, relatives and cronies), against officials,
+  businessmen, the site's writers, club presidents, referees, doctors, deans and neighbours;
+  and 480 publishable comments on the same people and crimes (verdicts, charges, audits,
+  hedged and attributed claims, denials, harsh criticism of their work, metaphors). Measured
+  as written with comments-v18 and the rules of that commit: of 480 libels 320 published; of
+  480 publishable comments 14 held, none rejected. It was written to train the model's
+  defamation label, and its misses were not read.
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -110,7 +118,8 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "tuning 11": ROOT / "benchmarks" / "cases" / "site_comments_round11.jsonl",
          "tuning 12": ROOT / "benchmarks" / "cases" / "site_comments_round12.jsonl",
          "tuning 13 (names)": ROOT / "benchmarks" / "cases" / "site_comments_round13.jsonl",
-         "tuning 14": ROOT / "benchmarks" / "cases" / "site_comments_round14.jsonl"}
+         "tuning 14": ROOT / "benchmarks" / "cases" / "site_comments_round14.jsonl",
+         "tuning 15": ROOT / "benchmarks" / "cases" / "site_comments_round15.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 

@@ -108,7 +108,7 @@ class ClassifierSettings(_Frozen):
     model: str | None = None
     sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
     # Per-label overrides of the thresholds the model's manifest recommends.
-    thresholds: dict[Literal["abuse", "personal_attack", "identity_hate", "threat"], ThresholdSettings] = {}
+    thresholds: dict[Literal["abuse", "personal_attack", "identity_hate", "threat", "defamation"], ThresholdSettings] = {}
 
     @model_validator(mode="after")
     def _pinned(self) -> "ClassifierSettings":

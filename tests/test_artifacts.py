@@ -31,7 +31,7 @@ def test_a_model_with_the_right_pin_loads(tiny_model):
 
 def test_manifest_records_versions_labels_and_sources(tiny_model):
     manifest = json.loads((tiny_model / "manifest.json").read_text())
-    assert manifest["labels"] == ["abuse", "personal_attack", "identity_hate", "threat"]
+    assert manifest["labels"] == ["abuse", "personal_attack", "identity_hate", "threat", "defamation"]
     assert manifest["versions"]["scikit-learn"]
     assert manifest["sources"]["fixture"]["train"] > 0
     assert set(manifest["thresholds"]) == set(manifest["labels"])

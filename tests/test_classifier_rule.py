@@ -19,7 +19,7 @@ def moderator_for(config_path) -> Moderator:
 def test_scores_and_model_id_are_recorded_even_when_nothing_fires(model_config, tiny_model):
     decision = moderator_for(model_config()).check("Thanks for covering the elections in Aswan.")
     assert decision.decision == "accept"
-    assert set(decision.scores) == {"abuse", "personal_attack", "identity_hate", "threat"}
+    assert set(decision.scores) == {"abuse", "personal_attack", "identity_hate", "threat", "defamation"}
     assert decision.model.id == "tiny"
     assert decision.model.sha256 == json.loads((tiny_model / "manifest.json").read_text())["sha256"]
 
@@ -42,6 +42,18 @@ def test_identity_hate_maps_to_the_incitement_policy(model_config):
     [reason] = [r for r in decision.reasons if r.code == "identity_hate" and r.source == "model"]
     assert reason.policy == "incitement"
     assert "racist remarks" in reason.rule
+
+
+def test_defamation_past_any_threshold_only_holds_the_comment_for_a_moderator(model_config):
+    # Whether an accusation is true is for a person to find out: even a score past a reject
+    # threshold set on purpose holds the comment rather than rejecting it.
+    moderator = moderator_for(model_config(thresholds={"defamation": {"reject": 0.0, "review": 0.0}}))
+    text = "The governor pocketed the relief funds and everyone knows it."
+    decision = moderator.check(text)
+    [reason] = [r for r in decision.reasons if r.code == "defamation" and r.source == "model"]
+    assert reason.action == "review" and reason.policy == "abuse" and "libelous" in reason.rule
+    assert reason.score == decision.scores["defamation"]
+    assert all(text[span.start:span.end] == span.text for span in reason.spans)
 
 
 @pytest.mark.parametrize("breakage", ["missing", "tampered", "version"])

@@ -30,11 +30,12 @@ def load(name: str) -> list[Example]:
     return list(load_source(name, DATA))
 
 
-def lab(abuse=None, personal_attack=None, identity_hate=None, threat=None) -> dict:
+def lab(abuse=None, personal_attack=None, identity_hate=None, threat=None, defamation=None) -> dict:
     return {"abuse": abuse, "personal_attack": personal_attack,
-            "identity_hate": identity_hate, "threat": threat}
+            "identity_hate": identity_hate, "threat": threat, "defamation": defamation}
 
 
+# A corpus's clean rows: no corpus annotates defamation (the spec may assume it, see test_dataset).
 CLEAN = lab(0, 0, 0, 0)
 
 
@@ -44,8 +45,8 @@ def by_text(examples: list[Example]) -> dict[str, Example]:
 
 # --- the corpora -------------------------------------------------------------------------------
 
-def test_labels_are_the_four_scored_categories_in_order():
-    assert LABELS == ("abuse", "personal_attack", "identity_hate", "threat")
+def test_labels_are_the_five_scored_categories_in_order():
+    assert LABELS == ("abuse", "personal_attack", "identity_hate", "threat", "defamation")
 
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
@@ -442,8 +443,8 @@ def test_summary_counts_rows_positives_and_known_per_source_and_split():
     assert list(summary["k"]) == ["train", "test"]
     assert summary["k"]["train"] == {
         "rows": 2,
-        "positive": {"abuse": 1, "personal_attack": 1, "identity_hate": 0, "threat": 0},
-        "known": {"abuse": 1, "personal_attack": 2, "identity_hate": 0, "threat": 0}}
+        "positive": {"abuse": 1, "personal_attack": 1, "identity_hate": 0, "threat": 0, "defamation": 0},
+        "known": {"abuse": 1, "personal_attack": 2, "identity_hate": 0, "threat": 0, "defamation": 0}}
     assert summary["k"]["test"]["rows"] == 1 and summary["b"]["train"]["known"]["threat"] == 1
     assert json.loads(json.dumps(summary)) == summary
 
@@ -462,3 +463,31 @@ def test_group_mentions_are_clean_and_never_the_sentences_the_template_test_chec
     assert len(found) > 1000
     assert all(all(v == 0 for v in e.labels.values()) for e in found)
     assert not {e.text.casefold() for e in found} & {s.casefold() for s in SENTENCES}
+
+
+def test_a_spec_can_assume_a_label_its_corpus_does_not_annotate(tmp_path):
+    from moderation.classifier.dataset import build_dataset, load_spec
+
+    path = tmp_path / "spec.yaml"
+    path.write_text("sources: {kaggle-insults: {assume: {defamation: 0}}, olid: {}}\n")
+    spec, _ = load_spec(path)
+    data = build_dataset(spec, DATA, tmp_path)
+    as_loaded = {e.text: e.labels for name in ("kaggle-insults", "olid") for e in load(name)}
+    for example in data.examples:
+        loaded = as_loaded[example.text]
+        assumed = example.source == "kaggle-insults"
+        assert example.labels["defamation"] == (0 if assumed else None)
+        # What the corpus says is never overridden, only what it leaves unknown.
+        assert {k: v for k, v in example.labels.items() if k != "defamation"} == \
+               {k: v for k, v in loaded.items() if k != "defamation"}
+
+
+@pytest.mark.parametrize("assume", ["{rudeness: 0}", "{defamation: 2}"])
+def test_a_spec_assumes_only_known_labels_as_0_or_1(tmp_path, assume):
+    from moderation.classifier.dataset import load_spec
+    from moderation.errors import ConfigError
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(f"sources: {{olid: {{assume: {assume}}}}}\n")
+    with pytest.raises(ConfigError, match="assume"):
+        load_spec(path)

@@ -81,9 +81,10 @@ def small_data():
     texts = ["you are an idiot", "you stupid moron", "idiot", "moron you are",
              "a fair report", "thanks for this", "good article", "clear writing"] * 3
     y = [1, 1, 1, 1, 0, 0, 0, 0] * 3
-    Y = np.array([[v, v, UNKNOWN, UNKNOWN] for v in y])
+    Y = np.array([[v, v, UNKNOWN, UNKNOWN, UNKNOWN] for v in y])
     Y[:, 2] = [1 if "moron" in t else 0 for t in texts]
     Y[:, 3] = [1 if t == "idiot" else 0 for t in texts]
+    Y[:, 4] = [1 if "you are" in t else 0 for t in texts]
     return texts, Y
 
 
@@ -118,7 +119,7 @@ def test_calibration_is_informative_when_rows_come_grouped_by_source():
     b = ["what a moron"] * 12 + ["sunny weather today"] * 12
     texts = a + b
     y = ([1] * 12 + [0] * 12) * 2
-    Y = np.array([[v, v, v, v] for v in y])
+    Y = np.array([[v] * len(LABELS) for v in y])
     model = build_pipeline({"word_bits": 10, "char_bits": 12, "min_df": 1, "calibration_folds": 2})
     model.fit(texts, Y)
     P = model.predict_proba(["you idiot", "a fair report", "what a moron", "sunny weather today"])

@@ -200,3 +200,14 @@ def test_calibration_table_bins_known_rows_and_puts_a_score_of_one_in_the_last_b
     assert table[0]["observed_rate"] == 0.0
     assert table[5]["count"] == 0 and table[5]["mean_predicted"] is None  # the unknown row is not counted
     json.dumps(table, allow_nan=False)
+
+
+def test_a_review_only_label_gets_a_review_band_and_never_a_reject_threshold():
+    Y, P = four_labels(*separable())
+    found = pick_thresholds(Y, P, review_only={"defamation"})
+    assert found["abuse"]["reject_reached"] is True
+    t = found["defamation"]
+    assert t["reject"] == 1.0 and t["reject_reached"] is False and t["reject_recall"] == 0.0
+    # Its one threshold is held to the reject precision, where abuse would reject.
+    assert t["review"] == found["abuse"]["reject"] and t["review_precision"] == found["abuse"]["reject_precision"]
+    assert t["review"] > found["abuse"]["review"]

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from moderation.classifier.features import WORD
+from moderation.classifier.labels import LABELS
 from moderation.classifier.model_input import (MASKED, PLACEHOLDER, REMOVED, SKELETON, UNIFIED, check_input,
                                                model_text, group_text, group_words)
 from moderation.classifier.pipeline import build_pipeline
@@ -85,7 +86,7 @@ def test_texts_and_words_are_rewritten_alike(pieces: list[str], kind: str) -> No
 def fitted_on(kind: str):
     train = ["you are an idiot", "muslims are vermin", "my muslim neighbours", "a fair report",
              "refugees out", "thanks refugees", "you moron", "the minister's plan"] * 3
-    y = np.array([[v] * 4 for v in [1, 1, 0, 0, 1, 0, 1, 0] * 3])
+    y = np.array([[v] * len(LABELS) for v in [1, 1, 0, 0, 1, 0, 1, 0] * 3])
     pipeline = build_pipeline({"word_bits": 10, "char_bits": 12, "min_df": 1, "calibration_folds": 2})
     pipeline.fit([group_text(t, kind) for t in train], y)
     return pipeline, Scorer(pipeline.named_steps["features"], pipeline.named_steps["classify"], kind)

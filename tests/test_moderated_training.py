@@ -26,15 +26,15 @@ UNKNOWN = dict.fromkeys(LABELS)
 
 
 @pytest.mark.parametrize("decision, reason, expected", [
-    ("accept", "personal_attack", {"abuse": 0, "personal_attack": 0, "identity_hate": 0, "threat": 0}),
-    ("accept", "defamation", {"abuse": 0, "personal_attack": 0, "identity_hate": 0, "threat": 0}),
+    ("accept", "personal_attack", dict.fromkeys(LABELS, 0)),
+    ("accept", "defamation", dict.fromkeys(LABELS, 0)),
     ("reject", "personal_attack", {**UNKNOWN, "abuse": 1, "personal_attack": 1}),
     ("reject", "attack_on_writer", {**UNKNOWN, "abuse": 1, "personal_attack": 1}),
     ("reject", "abusive_language", {**UNKNOWN, "abuse": 1}),
     ("reject", "threat", {**UNKNOWN, "abuse": 1, "threat": 1}),
     ("reject", "identity_hate", {**UNKNOWN, "identity_hate": 1}),
     ("reject", "incitement", {**UNKNOWN, "identity_hate": 1}),
-    ("reject", "defamation", UNKNOWN),
+    ("reject", "defamation", {**UNKNOWN, "defamation": 1}),
     ("reject", "too_long", UNKNOWN),
     ("reject", "unsupported_language", UNKNOWN),
     ("reject", "classifier_unavailable", UNKNOWN),
@@ -69,7 +69,8 @@ NAMES = ["Ahmed", "Sara", "Omar", "Laila"]
 
 
 def decisions() -> list[tuple[str, str, str]]:
-    """(text, final decision, reason): 16 accepted, 16 rejected for a classifier reason, 4 for defamation."""
+    """(text, final decision, reason): 16 accepted, 20 rejected for a classifier reason (4 of them
+    defamation), 4 for a reason the labels do not stand for (too long)."""
     rows = [(f"The {topic} coverage was {adj}.", "accept", "personal_attack")
             for topic in TOPICS for adj in ("useful", "thorough")]
     rows += [(f"{name}, you are a {insult}", "reject", "personal_attack")
@@ -78,6 +79,7 @@ def decisions() -> list[tuple[str, str, str]]:
     rows += [(f"Those {group} are vermin\nand must go", "reject", "identity_hate")
              for group in ("migrants", "refugees", "foreigners", "settlers")]
     rows += [(f"Governor {name} took bribes", "reject", "defamation") for name in NAMES]
+    rows += [(f"{name} writes: " + "and so on " * 110, "reject", "too_long") for name in NAMES]
     return rows
 
 
@@ -109,7 +111,7 @@ def candidate(tmp_path_factory, export) -> Path:
 
 def test_load_export_keeps_the_rows_with_a_known_label(export):
     examples = list(load_export(export))
-    assert len(examples) == 32  # the 4 defamation rejections say nothing about the labels
+    assert len(examples) == 36  # the 4 rejections for length say nothing about the labels
     assert {e.source for e in examples} == {"moderators"}
     assert {e.split for e in examples} == {"train"}  # assign_splits carves validation and test by the seed
     first = examples[0]
@@ -146,14 +148,14 @@ def test_train_with_moderator_export_records_the_source_and_its_rows(runner, exp
                                   "--out", str(out), "--id", "retrained", "--moderator-export", str(export),
                                   "--moderator-weight", "2"])
     assert result.exit_code == 0, result.output
-    assert "loaded decisions.jsonl as moderators: 32 rows" in result.stderr
+    assert "loaded decisions.jsonl as moderators: 36 rows" in result.stderr
     manifest = json.loads((out / "retrained" / "manifest.json").read_text(encoding="utf-8"))
     [recorded] = manifest["moderator_exports"]
-    assert recorded["name"] == "moderators" and recorded["rows"] == 32 and recorded["weight"] == 2.0
+    assert recorded["name"] == "moderators" and recorded["rows"] == 36 and recorded["weight"] == 2.0
     assert recorded["path"] == str(export.resolve()) and len(recorded["sha256"]) == 64
     assert json.loads(result.stdout)["moderator_exports"] == manifest["moderator_exports"]
     splits = manifest["sources"]["moderators"]
-    assert sum(splits.values()) == 32 and splits["train"] > splits.get("test", 0)
+    assert sum(splits.values()) == 36 and splits["train"] > splits.get("test", 0)
     assert set(manifest["sources"]) == {"fixture", "moderators"}
     assert "| moderators |" in (out / "retrained" / "report.md").read_text(encoding="utf-8")
 
@@ -167,7 +169,7 @@ def test_a_spec_lists_exports_relative_to_itself(tmp_path):
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     manifest = train(path, tmp_path, tmp_path / "models", model_id="from-spec")
-    assert sum(manifest["sources"]["newsroom"].values()) == 32
+    assert sum(manifest["sources"]["newsroom"].values()) == 36
     assert manifest["moderator_exports"][0]["path"] == str(tmp_path / "exports" / "decisions.jsonl")
 
 
@@ -198,6 +200,7 @@ def test_outcome_is_the_most_severe_label_at_the_thresholds():
     assert outcome([0.6, 0.1, 0.95, 0.0], limits) == "reject"
     never = {**limits, "threat": Threshold(reject=math.inf, review=0.5)}  # a reject level never reached
     assert outcome([0.0, 0.0, 0.0, 1.0], never) == "review"
+    assert outcome([0.0, 0.0, 0.0, 0.0, 1.0], limits) == "review"  # defamation only ever holds
 
 
 def test_excerpt_is_one_short_line():
@@ -212,16 +215,16 @@ def test_evaluate_compares_the_served_model_and_a_candidate(runner, tiny_model, 
     assert result.exit_code == 0, result.output
     report = result.stdout
     assert report.startswith("# Models on the moderators' decisions (decisions.jsonl)")
-    assert "36 decided comments: 16 accepted, 16 rejected for a classifier reason, 4 rejected for another" in report
+    assert "40 decided comments: 16 accepted, 20 rejected for a classifier reason, 4 rejected for another" in report
     assert "## Agreement with the moderators" in report and "`tiny`" in report and "`candidate`" in report
     assert (out / "report.md").read_text(encoding="utf-8").strip() == report.strip()
     result = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
     assert [m["id"] for m in result["models"]] == ["tiny", "candidate"]
     for model in result["models"]:
         table, agreement = model["table"], model["agreement"]
-        assert agreement["rows"] == 32
+        assert agreement["rows"] == 36
         assert agreement["agree"] == table["accepted"]["accept"] + table["rejected, classifier reason"]["reject"]
-        assert sum(model["totals"].values()) == 36
+        assert sum(model["totals"].values()) == 40
         assert model["roc_auc"]["personal_attack"]["rows"] == 24  # 16 accepted + 8 attacks
         assert model["roc_auc"]["personal_attack"]["roc_auc"] is not None
     # The candidate has seen most of these decisions: it agrees far more often, and the report says why.

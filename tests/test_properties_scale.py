@@ -22,7 +22,7 @@ from .conftest import CONFIG
 from .rule_helpers import best_of_three, prose_like, repeat
 
 MAX_CHARS = 60_000
-LABELS = {"abuse", "personal_attack", "identity_hate", "threat"}
+LABELS = {"abuse", "personal_attack", "identity_hate", "threat", "defamation"}
 # A rule that raises, or a model that fails, is turned into one of these by the engine: the
 # decision still comes back, so the property must look for them.
 FAILURE_CODES = {"check_failed", "classifier_unavailable"}

@@ -215,18 +215,20 @@ def test_export_writes_the_latest_decision_per_comment_with_labels(runner, queue
     out = tmp_path / "exports" / "decisions.jsonl"
     result = runner.invoke(main, ["review", "export", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"exported 4 decisions to {out} (3 with classifier labels)"
+    assert result.stdout.strip() == f"exported 4 decisions to {out} (4 with classifier labels)"
     rows = {row["comment_id"]: row for row in exported(out)}
     assert list(rows) == ["c2", "c3", "c5", "c1"]  # by decision in force, oldest first; one line each
     assert rows["c1"] == {
         "comment_id": "c1", "article_id": "a1", "text": "You are a clown\nand a liar",
         "decision": "reject", "reason": "personal_attack",
-        "labels": {"abuse": 1, "personal_attack": 1, "identity_hate": None, "threat": None},
+        "labels": {"abuse": 1, "personal_attack": 1, "identity_hate": None, "threat": None, "defamation": None},
         "moderator": "bob", "decided_at": rows["c1"]["decided_at"],
         "automatic_decision": "review", "model_id": "served-model",
     }
-    assert rows["c2"]["labels"] == {"abuse": 1, "personal_attack": None, "identity_hate": None, "threat": 1}
-    assert rows["c3"]["labels"] == dict.fromkeys(("abuse", "personal_attack", "identity_hate", "threat"))
+    assert rows["c2"]["labels"] == {"abuse": 1, "personal_attack": None, "identity_hate": None, "threat": 1,
+                                    "defamation": None}
+    assert rows["c3"]["labels"] == {**dict.fromkeys(("abuse", "personal_attack", "identity_hate", "threat")),
+                                    "defamation": 1}
     assert rows["c5"]["automatic_decision"] == "accept" and rows["c5"]["model_id"] is None
     assert rows["c5"]["labels"]["abuse"] == 1
     assert [p.name for p in out.parent.iterdir()] == ["decisions.jsonl"]  # no temporary file left
@@ -238,7 +240,7 @@ def test_export_of_accepted_comments_rules_every_label_out(runner, queued, tmp_p
     runner.invoke(main, ["review", "export", "--out", str(out)])
     [row] = exported(out)
     assert row["decision"] == "accept"
-    assert row["labels"] == {"abuse": 0, "personal_attack": 0, "identity_hate": 0, "threat": 0}
+    assert row["labels"] == {"abuse": 0, "personal_attack": 0, "identity_hate": 0, "threat": 0, "defamation": 0}
 
 
 def test_export_replaces_an_old_file_whole(runner, queued, tmp_path):

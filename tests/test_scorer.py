@@ -8,6 +8,7 @@ import pytest
 import moderation.classifier.scorer as scorer_module
 from moderation.classifier.explain import evidence
 from moderation.classifier.features import WORD
+from moderation.classifier.labels import LABELS
 from moderation.classifier.pipeline import build_pipeline
 from moderation.classifier.scorer import Scorer
 
@@ -23,7 +24,7 @@ def fitted(extra: tuple[str, ...] = (), **params):
     """A tiny pipeline; ``extra`` texts join training as clean, so their n-grams have a weight."""
     pipeline = build_pipeline({"word_bits": 10, "char_bits": 12, "min_df": 1, "calibration_folds": 2, **params})
     y = LABELS_Y + [0] * len(extra)
-    return pipeline.fit(TRAIN + list(extra), np.array([[v, v, v, v] for v in y]))
+    return pipeline.fit(TRAIN + list(extra), np.array([[v] * len(LABELS) for v in y]))
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import pytest
 
 from moderation import Moderator, create_app
 from moderation.classifier.dataset import load_spec
+from moderation.classifier.labels import LABELS
 from moderation.classifier.model_input import names_digest
 from moderation.settings import load_settings
 
@@ -43,10 +44,10 @@ def test_the_pinned_model_read_the_group_names_serving_rewrites():
     assert manifest["input_names_sha256"] == names_digest(manifest["input"])
 
 
-def test_every_decision_carries_the_four_scores_and_the_model(shipped):
+def test_every_decision_carries_the_five_scores_and_the_model(shipped):
     decision = shipped.check("Thanks for the careful report on the water talks.")
     assert decision.decision == "accept"
-    assert set(decision.scores) == {"abuse", "personal_attack", "identity_hate", "threat"}
+    assert set(decision.scores) == {"abuse", "personal_attack", "identity_hate", "threat", "defamation"}
     assert decision.model.id == shipped.classifier.model.id
 
 
@@ -72,6 +73,30 @@ def test_insults_get_model_reasons_with_spans_in_the_original(shipped, text):
             assert text[span.start:span.end] == span.text
 
 
+@pytest.mark.parametrize("text", [
+    "Funny how the governor of Qena bought two villas in New Cairo on a civil servant salary. "
+    "We all know where the reconstruction money went.",
+    "The chairman of the port authority has been selling customs exemptions to his friends for years, "
+    "ask any importer in Alexandria.",
+])
+def test_an_accusation_the_rules_miss_is_held_by_the_model_and_never_rejected(shipped, text):
+    decision = shipped.check(text)
+    assert decision.decision == "review"
+    [reason] = [r for r in decision.reasons if r.code == "defamation"]
+    assert reason.source == "model" and reason.action == "review" and reason.spans
+    for span in reason.spans:
+        assert text[span.start:span.end] == span.text
+
+
+@pytest.mark.parametrize("text", [
+    "The court sentenced the former governor to five years for taking bribes.",
+    "The governor of Qena has done a poor job with the roads, I hope he is replaced.",
+    "If the audit finds the funds were misused, the minister must resign.",
+])
+def test_verdicts_and_criticism_of_the_same_people_are_published(shipped, text):
+    assert shipped.check(text).decision == "accept"
+
+
 def test_readyz_reports_the_model_ready(tmp_path):
     settings = load_settings(CONFIG, environ={"MODERATION_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
     app = create_app(settings)
@@ -93,11 +118,12 @@ def test_serving_scores_what_training_and_evaluation_score(shipped):
     settings = load_settings(CONFIG, environ={})
     artifact = artifacts.load(settings.model_dir, settings.file.classifier.sha256)
     texts = ["My Moslem neighbours are lovely", "The asylum-seekers' camp, black people and a black car",
-             "You are a f*cking 1d10t", "Deport the Sudanese, they are vermin", "Muslims!", ""]
+             "You are a f*cking 1d10t", "Deport the Sudanese, they are vermin", "Muslims!", "",
+             "The governor pocketed the relief funds, everyone in Giza knows it"]
     batch = score(artifact, texts)
     for text, row in zip(texts, batch):
         served = shipped.check(text).scores
-        assert [served[label] for label in ("abuse", "personal_attack", "identity_hate", "threat")] == \
+        assert [served[label] for label in LABELS] == \
             pytest.approx(row.tolist(), abs=1e-4), text
 
 

@@ -93,7 +93,8 @@ def verify(model_dir: Path, pinned_sha256: str) -> dict[str, Any]:
     if made_with != sklearn.__version__:
         raise ModelError(f"model made with scikit-learn {made_with}, installed is {sklearn.__version__}")
     if tuple(manifest["labels"]) != LABELS:
-        raise ModelError(f"model labels {manifest['labels']} are not {list(LABELS)}")
+        raise ModelError(f"model labels {manifest['labels']} are not {list(LABELS)}; "
+                         "retrain it with this version (moderation train)")
     input_of(manifest)
     return manifest
 

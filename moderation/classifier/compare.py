@@ -22,7 +22,7 @@ from sklearn.metrics import roc_auc_score
 from ..errors import ModelError
 from .artifacts import sha256_of
 from .evaluate import open_candidate, score
-from .labels import LABELS
+from .labels import LABELS, REVIEW_ONLY
 from .moderated import has_labels, read_export
 from .rule import Threshold
 from .serving import _recommended as recommended  # the served classifier's reading of a manifest
@@ -38,7 +38,7 @@ def outcome(scores: Sequence[float], thresholds: Mapping[str, Threshold]) -> str
     worst = 0
     for label, p in zip(LABELS, scores):
         limit = thresholds[label]
-        if p >= limit.reject:
+        if p >= limit.reject and label not in REVIEW_ONLY:
             worst = 2
         elif p >= limit.review:
             worst = max(worst, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping
 
@@ -26,6 +26,10 @@ class _Strict(BaseModel):
 
 class SourceSpec(_Strict):
     weight: float = Field(1.0, gt=0)
+    # Labels the corpus does not annotate, taken as this value where its loader leaves them
+    # unknown: {defamation: 0} for a corpus annotated for abuse and hate, whose comments
+    # rarely accuse a person of a crime, so the label learns what ordinary talk of people is.
+    assume: dict[Literal[LABELS], Literal[0, 1]] = {}  # type: ignore[valid-type]
 
 
 class FileSpec(_Strict):
@@ -105,7 +109,7 @@ def build_dataset(spec: TrainingSpec, data_root: Path, spec_dir: Path,
     examples: list[Example] = []
     weight_of: dict[str, float] = {}
     for name, source in spec.sources.items():
-        found = list(load_source(name, data_root))
+        found = [_assume(e, source.assume) for e in load_source(name, data_root)]
         progress(f"loaded {name}: {len(found)} rows")
         examples.extend(found)
         weight_of[name] = source.weight
@@ -142,6 +146,11 @@ def build_dataset(spec: TrainingSpec, data_root: Path, spec_dir: Path,
         weights=np.array([weight_of.get(e.source, 1.0) for e in examples]),
         exports=exports,
     )
+
+
+def _assume(example: Example, values: Mapping[str, int]) -> Example:
+    unknown = {label: value for label, value in values.items() if example.labels[label] is None}
+    return replace(example, labels={**example.labels, **unknown}) if unknown else example
 
 
 def _resolve(path: str, spec_dir: Path) -> Path:

@@ -54,13 +54,15 @@ def _lowest_threshold(precision: np.ndarray, flagged: np.ndarray, target: float,
 
 def pick_thresholds(Y: np.ndarray, P: np.ndarray, *, labels: Sequence[str] = LABELS,
                     reject_precision: float = 0.95, review_precision: float = 0.70,
-                    min_positives: int = 20) -> dict[str, dict]:
+                    min_positives: int = 20, review_only: Collection[str] = ()) -> dict[str, dict]:
     """Per label, the lowest score thresholds that reach the reject and review precisions on validation data.
 
     A comment is flagged when its score >= the threshold. The precision at the highest thresholds rests on a
     handful of comments, so a threshold only counts once at least min_positives rows score at or above it.
     A target never reached gives reject = 1.0 (never reject) and reject_reached False; review then falls back
-    to reject. Review is never above reject.
+    to reject. Review is never above reject. A label in review_only gets no reject threshold, as if never
+    reached, and its review threshold is held to the reject precision: holding is all it does, and each
+    comment it holds wrongly waits in a moderator's queue.
     """
     Y, P = _check(Y, P, labels)
     out = {}
@@ -72,8 +74,10 @@ def pick_thresholds(Y: np.ndarray, P: np.ndarray, *, labels: Sequence[str] = LAB
             precision, _, thresholds = precision_recall_curve(y, p)
             precision = precision[:-1]  # the last point (precision 1, recall 0) has no threshold
             flagged = p.size - np.searchsorted(np.sort(p), thresholds, side="left")
-            i = _lowest_threshold(precision, flagged, reject_precision, min_positives)
-            k = _lowest_threshold(precision, flagged, review_precision, min_positives)
+            only = label in review_only
+            i = None if only else _lowest_threshold(precision, flagged, reject_precision, min_positives)
+            k = _lowest_threshold(precision, flagged, reject_precision if only else review_precision,
+                                  min_positives)
             reject = float(thresholds[i]) if i is not None else None
             review = float(thresholds[k]) if k is not None else None
         reached = reject is not None

@@ -3,14 +3,15 @@
 A moderator's final decision says something about the classifier's labels only when
 its reason is one the labels stand for:
 
-| final decision | reason | abuse | personal_attack | identity_hate | threat |
-|---|---|---|---|---|---|
-| `accept` | any | 0 | 0 | 0 | 0 |
-| `reject` | `personal_attack`, `attack_on_writer` | 1 | 1 | ? | ? |
-| `reject` | `abusive_language` | 1 | ? | ? | ? |
-| `reject` | `threat` | 1 | ? | ? | 1 |
-| `reject` | `identity_hate`, `incitement` | ? | ? | 1 | ? |
-| `reject` | any other (`defamation`, `too_long`, `unsupported_language`, ...) | ? | ? | ? | ? |
+| final decision | reason | abuse | personal_attack | identity_hate | threat | defamation |
+|---|---|---|---|---|---|---|
+| `accept` | any | 0 | 0 | 0 | 0 | 0 |
+| `reject` | `personal_attack`, `attack_on_writer` | 1 | 1 | ? | ? | ? |
+| `reject` | `abusive_language` | 1 | ? | ? | ? | ? |
+| `reject` | `threat` | 1 | ? | ? | 1 | ? |
+| `reject` | `identity_hate`, `incitement` | ? | ? | 1 | ? | ? |
+| `reject` | `defamation` | ? | ? | ? | ? | 1 |
+| `reject` | any other (`too_long`, `unsupported_language`, ...) | ? | ? | ? | ? | ? |
 
 `?` is None (unknown). A moderator publishing a comment rules every label out. A
 rejection names one reason, which says nothing about the other labels: a threat can
@@ -45,6 +46,7 @@ REJECT_LABELS: Mapping[str, Mapping[str, int]] = MappingProxyType({
     "threat": {"threat": 1, "abuse": 1},
     "identity_hate": {"identity_hate": 1},
     "incitement": {"identity_hate": 1},
+    "defamation": {"defamation": 1},
 })
 
 

@@ -50,7 +50,7 @@ class Example:
 
 
 def labels(**known: int | None) -> dict[str, int | None]:
-    """Every label, None unless given: labels(abuse=1) says nothing about the other three."""
+    """Every label, None unless given: labels(abuse=1) says nothing about the others."""
     unknown = set(known) - set(LABELS)
     if unknown:
         raise ValueError(f"unknown labels {sorted(unknown)}")

@@ -10,7 +10,7 @@ from typing import Iterator, Mapping
 from ..decision import CommentContext, ModelRef, Reason, Verdict
 from .artifacts import Artifact
 from .explain import DEFAULT_SHARE, evidence
-from .labels import LABELS
+from .labels import LABELS, REVIEW_ONLY
 from .scorer import Scorer
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,7 @@ LABEL_REASONS: Mapping[str, tuple[str, str]] = {
     "personal_attack": ("personal_attack", "abuse"),
     "identity_hate": ("identity_hate", "incitement"),
     "threat": ("threat", "abuse"),
+    "defamation": ("defamation", "abuse"),
 }
 
 
@@ -66,10 +67,11 @@ class Classifier:
             if score < limit.review:
                 continue
             code, policy = LABEL_REASONS[label]
+            rejects = score >= limit.reject and label not in REVIEW_ONLY
             ranges = evidence(scored, self.model.coef_[:, k], self.share)
             spans = tuple(ctx.span(*ctx.views.skeleton.to_original(s, e)) for s, e in ranges)
             yield Verdict(reason=Reason(
-                code=code, policy=policy, action="reject" if score >= limit.reject else "review",
+                code=code, policy=policy, action="reject" if rejects else "review",
                 source="model", message=self.messages[code], rule=self.policies[policy],
                 spans=spans, score=round(score, 4),
             ))

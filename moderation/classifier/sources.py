@@ -297,7 +297,8 @@ def group_mentions(root: Path) -> Iterator[Example]:
             for term in group.get(form, ()):
                 for template in templates:
                     text = template.format(term)
-                    yield Example(text[0].upper() + text[1:], CLEAN, "group-mentions", "train")
+                    # Written here to be neutral: no label holds, defamation included.
+                    yield Example(text[0].upper() + text[1:], {**CLEAN, "defamation": 0}, "group-mentions", "train")
 
 
 SOURCES: Mapping[str, Loader] = MappingProxyType({

@@ -15,7 +15,7 @@ from . import artifacts, metrics
 from .data import load_source
 from .dataset import Dataset, ExportSpec, FileSpec, TrainingSpec, build_dataset, load_spec
 from .explain import evidence
-from .labels import LABELS
+from .labels import LABELS, REVIEW_ONLY
 from .model_input import names_digest
 from .pipeline import build_pipeline
 from .scorer import Scorer
@@ -49,7 +49,7 @@ def train(spec_path: Path, data_root: Path, out_root: Path, *, model_id: str | N
     progress("choosing thresholds on validation rows")
     val_rows, test_rows = data.rows("validation"), data.rows("test")
     P_val = pipeline.predict_proba(data.texts_at(val_rows))
-    thresholds = metrics.pick_thresholds(data.Y[val_rows], P_val, **spec.thresholds)
+    thresholds = metrics.pick_thresholds(data.Y[val_rows], P_val, review_only=REVIEW_ONLY, **spec.thresholds)
     progress("evaluating on test rows")
     P_test = pipeline.predict_proba(data.texts_at(test_rows))
     scores = metrics.evaluate(data.Y[test_rows], P_test, data.sources[test_rows], thresholds)
