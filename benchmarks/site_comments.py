@@ -74,6 +74,12 @@ misses that only look like a violation).
   as written with comments-v18 and the rules of that commit: of 480 libels 320 published; of
   480 publishable comments 14 held, none rejected. It was written to train the model's
   defamation label, and its misses were not read.
+- benchmarks/cases/site_comments_round16.jsonl (800 comments), the sixteenth tuning set, by
+  two hands: only comments the site publishes, in the words the defamation label had learned
+  (paid, sold, stolen, smuggled, forged, fixed, bribe, contract): everyday uses, verdicts and
+  charges reported as such, denials and defences, questions and calls for an inquiry,
+  criticism without an accusation, metaphors, jokes and fiction. Measured as written with
+  comments-v20: 140 held (104 of them for the model's defamation label), 1 rejected.
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -119,7 +125,8 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "tuning 12": ROOT / "benchmarks" / "cases" / "site_comments_round12.jsonl",
          "tuning 13 (names)": ROOT / "benchmarks" / "cases" / "site_comments_round13.jsonl",
          "tuning 14": ROOT / "benchmarks" / "cases" / "site_comments_round14.jsonl",
-         "tuning 15": ROOT / "benchmarks" / "cases" / "site_comments_round15.jsonl"}
+         "tuning 15": ROOT / "benchmarks" / "cases" / "site_comments_round15.jsonl",
+         "tuning 16": ROOT / "benchmarks" / "cases" / "site_comments_round16.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 

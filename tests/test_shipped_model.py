@@ -92,6 +92,10 @@ def test_an_accusation_the_rules_miss_is_held_by_the_model_and_never_rejected(sh
     "The court sentenced the former governor to five years for taking bribes.",
     "The governor of Qena has done a poor job with the roads, I hope he is replaced.",
     "If the audit finds the funds were misused, the minister must resign.",
+    # The words of an accusation without one: a model that learned the words held these.
+    "My neighbour sold his car to a dealer in Heliopolis last week.",
+    "The police say thieves stole three cars from the parking lot of the mall.",
+    "Prosecutors accuse the former governor of taking bribes; he denies the charges.",
 ])
 def test_verdicts_and_criticism_of_the_same_people_are_published(shipped, text):
     assert shipped.check(text).decision == "accept"
@@ -137,7 +141,7 @@ def test_the_held_out_site_comments_stay_where_the_served_model_put_them(shipped
     """A floor under the retraining loop: the held-out sets of comments written from the site's
     rules (never trained on, and their misses not read but for two libel comments a rule check
     printed, benchmarks/README.md; benchmarks/site_comments.py) must not get worse than
-    comments-v20 left them by more than a few comments. Only the totals are checked, so a
+    comments-v21 left them by more than a few comments. Only the totals are checked, so a
     failure does not show which comments moved."""
     from .conftest import ROOT
 
@@ -150,14 +154,14 @@ def test_the_held_out_site_comments_stay_where_the_served_model_put_them(shipped
     violations = [decision for expected, decision in mixed if expected == "block"]
     publishable = [decision for expected, decision in mixed if expected == "publish"]
     assert len(violations) == len(publishable) == 320
-    # comments-v20 and the rules beside it: 50 violations published, 6 publishable comments held,
+    # comments-v21 and the rules beside it: 54 violations published, 5 publishable comments held,
     # none rejected (comments-v18, without the defamation label: 59 and 7).
-    assert violations.count("accept") <= 55
+    assert violations.count("accept") <= 59
     assert publishable.count("review") <= 10
     assert publishable.count("reject") == 0
-    # The fifth set: 240 publishable comments that name or address people. comments-v20 held 17
+    # The fifth set: 240 publishable comments that name or address people. comments-v21 held 13
     # (comments-v18 18; the model before it, trained without their other half, 50) and rejected none.
     names = [decision for expected, decision in decided("site_comments_heldout5.jsonl") if expected == "publish"]
     assert len(names) == 240
-    assert names.count("review") <= 23
+    assert names.count("review") <= 18
     assert names.count("reject") == 0
