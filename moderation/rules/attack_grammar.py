@@ -132,6 +132,8 @@ class Grammar:
         self.not_persons = frozenset(targets["not_persons"])
         self.criminals = frozenset(targets["criminals"])
         self.victim_cues = frozenset(targets["victim_cues"])
+        # "in [the, Mahfouz's, ...] novel" up to the epithet: a character, not a person.
+        self.fiction = re.compile(rf"\bin (?:\S+ ){{0,3}}?{alternation(targets['fiction'])}\b")
         # A word after an insult that is no English word is taken for a name (see attack_targets).
         self.vocabulary = english_words()
         self.determiners = frozenset(targets["writer_determiners"]) | frozenset(targets["role_determiners"])

@@ -67,6 +67,8 @@ class _Targets:
                 if m and (key not in ("writer", "role") or self._pointed(k, key, line.index(m.end() - 1) + 1, m)):
                     return _RIGHT[key]
             if (kind in (PEOPLE, WRITERS) or after in g.figures) and self._name_start(k + 1, 1) is not None:
+                if g.fiction.search(self.joined, offsets[max(0, k - 8)], offsets[k]):
+                    return None  # "in Mahfouz's novel the thief Saeed Mahran": a character
                 return PERSON  # "the clown Erdogan", "traitor Sisi"
         if kind == PEOPLE and after in ("", ".", "!", "?") and self._called(k):
             return READER  # "Get a clue, moron.", "Loser!", "Pathetic loser."
