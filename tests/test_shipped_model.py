@@ -56,6 +56,14 @@ def test_every_decision_carries_the_five_scores_and_the_model(shipped):
     "I disagree with the government: inflation figures look wrong to me.",
     "The writer confused GDP with GDP per capita.",
     "A shameful decision by the council.",
+    # Verdicts and criticism of the people a libel accuses, and the words of an accusation
+    # without one: a defamation label that learned the words held these.
+    "The court sentenced the former governor to five years for taking bribes.",
+    "The governor of Qena has done a poor job with the roads, I hope he is replaced.",
+    "If the audit finds the funds were misused, the minister must resign.",
+    "My neighbour sold his car to a dealer in Heliopolis last week.",
+    "The police say thieves stole three cars from the parking lot of the mall.",
+    "Prosecutors accuse the former governor of taking bribes; he denies the charges.",
 ])
 def test_plain_criticism_is_published(shipped, text):
     assert shipped.check(text).decision == "accept"
@@ -86,19 +94,6 @@ def test_an_accusation_the_rules_miss_is_held_by_the_model_and_never_rejected(sh
     assert reason.source == "model" and reason.action == "review" and reason.spans
     for span in reason.spans:
         assert text[span.start:span.end] == span.text
-
-
-@pytest.mark.parametrize("text", [
-    "The court sentenced the former governor to five years for taking bribes.",
-    "The governor of Qena has done a poor job with the roads, I hope he is replaced.",
-    "If the audit finds the funds were misused, the minister must resign.",
-    # The words of an accusation without one: a model that learned the words held these.
-    "My neighbour sold his car to a dealer in Heliopolis last week.",
-    "The police say thieves stole three cars from the parking lot of the mall.",
-    "Prosecutors accuse the former governor of taking bribes; he denies the charges.",
-])
-def test_verdicts_and_criticism_of_the_same_people_are_published(shipped, text):
-    assert shipped.check(text).decision == "accept"
 
 
 def test_readyz_reports_the_model_ready(tmp_path):
