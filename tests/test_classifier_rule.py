@@ -56,7 +56,7 @@ def test_defamation_past_any_threshold_only_holds_the_comment_for_a_moderator(mo
     assert all(text[span.start:span.end] == span.text for span in reason.spans)
 
 
-@pytest.mark.parametrize("breakage", ["missing", "tampered", "version"])
+@pytest.mark.parametrize("breakage", ["missing", "tampered", "version", "four_labels"])
 def test_an_unusable_model_holds_every_comment_and_readyz_says_why(model_config, tiny_model, tmp_path, breakage):
     import shutil
 
@@ -70,7 +70,10 @@ def test_an_unusable_model_holds_every_comment_and_readyz_says_why(model_config,
             fh.write(b"x")
     else:
         manifest = json.loads((broken / "manifest.json").read_text())
-        manifest["versions"]["scikit-learn"] = "0.1"
+        if breakage == "version":
+            manifest["versions"]["scikit-learn"] = "0.1"
+        else:  # a model of an older version, before the defamation label
+            manifest["labels"] = manifest["labels"][:4]
         (broken / "manifest.json").write_text(json.dumps(manifest))
     settings = load_settings(model_config(model_dir=broken, sha256=pin), environ={})
     moderator = Moderator(settings)
@@ -87,6 +90,8 @@ def test_an_unusable_model_holds_every_comment_and_readyz_says_why(model_config,
         body = response.get_json()
         assert body["classifier"]["state"] == "unavailable"
         assert body["classifier"]["cause"]
+        if breakage == "four_labels":
+            assert "retrain" in body["classifier"]["cause"]
     finally:
         app.extensions["moderation"].store.close()
 
