@@ -125,3 +125,15 @@ def test_policy_version_changes_with_the_rules_digest(monkeypatch):
     base = load_settings(CONFIG, environ={}).policy_version
     monkeypatch.setattr(settings_module, "rules_digest", lambda: "0" * 64)
     assert load_settings(CONFIG, environ={}).policy_version != base
+
+
+def test_threshold_overrides_name_exactly_the_labels_the_classifier_scores():
+    # settings sits below the classifier and cannot import its labels: they are written out
+    # twice, and this keeps the copy from drifting when a label is added.
+    from typing import get_args
+
+    from moderation.classifier.labels import LABELS
+    from moderation.settings import ClassifierSettings
+
+    key_type = get_args(ClassifierSettings.model_fields["thresholds"].annotation)[0]
+    assert get_args(key_type) == LABELS
