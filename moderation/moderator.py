@@ -43,11 +43,16 @@ class Moderator:
 
     def priority(self, decision: Decision | Mapping[str, Any]) -> float:
         """How near a held comment came to rejection: its highest model score as a share of
-        that label's reject threshold (0 with no model). The review queue sees high ones first."""
+        that label's reject threshold (0 with no model). The review queue sees high ones first.
+
+        A label that never rejects (defamation, or one whose validation never reached the reject
+        precision) is measured against certainty, a score of 1: otherwise the comments only it
+        holds, a libel or a threat, would wait behind every mild insult.
+        """
         scores = decision.scores if isinstance(decision, Decision) else decision.get("scores") or {}
-        shares = [float(scores[label]) / threshold.reject
+        shares = [float(scores[label]) / (threshold.reject if threshold.reject < math.inf else 1.0)
                   for label, threshold in self._thresholds.items()
-                  if label in scores and 0 < threshold.reject < math.inf]
+                  if label in scores and threshold.reject > 0]
         return round(max(shares, default=0.0), 6)
 
     @classmethod

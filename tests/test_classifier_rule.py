@@ -203,3 +203,23 @@ def test_a_model_trained_on_the_current_group_names_has_no_warning(model_config)
         assert "moderation_classifier_warning{" not in client.get("/metrics").get_data(as_text=True)
     finally:
         app.extensions["moderation"].store.close()
+
+
+def test_priority_measures_a_score_against_its_reject_threshold(model_config):
+    moderator = moderator_for(model_config(thresholds={"abuse": {"reject": 0.8, "review": 0.4}}))
+    decision = {"scores": {"abuse": 0.6, "personal_attack": 0.0, "identity_hate": 0.0,
+                           "threat": 0.0, "defamation": 0.0}}
+    assert moderator.priority(decision) == pytest.approx(0.75)
+
+
+def test_a_label_that_never_rejects_still_gives_a_held_comment_its_priority(model_config):
+    # Held by defamation alone (no reject threshold, ever) at 0.95: the queue must not rank it
+    # behind a comment held for a mild insult.
+    moderator = moderator_for(model_config(thresholds={"abuse": {"reject": 0.8, "review": 0.4}}))
+    libel = {"scores": {"abuse": 0.05, "personal_attack": 0.0, "identity_hate": 0.0,
+                        "threat": 0.0, "defamation": 0.95}}
+    insult = {"scores": {"abuse": 0.45, "personal_attack": 0.0, "identity_hate": 0.0,
+                         "threat": 0.0, "defamation": 0.0}}
+    assert moderator.priority(libel) == pytest.approx(0.95)
+    assert moderator.priority(libel) > moderator.priority(insult)
+    assert moderator.priority({"scores": {}}) == 0.0
