@@ -106,6 +106,37 @@ def test_review_is_never_above_reject_and_results_are_plain_json():
     assert all(type(v["reject"]) is float and type(v["positives"]) is int for v in t.values())
 
 
+def test_weighted_rows_choose_the_review_band_and_leave_reject_alone():
+    # Two sources: "site" (weight 10) is separable, "corpus" (weight 1) is noise in the middle.
+    # Counted once, the corpus's noise keeps the review band high; weighed as in training, the
+    # site's rows lead, and the band goes down to where the site's scores separate.
+    site_y, site_p = separable(n_pos=30, n_neg=60)
+    corpus_y = np.tile([0, 0, 1], 20)
+    corpus_p = np.repeat(np.linspace(0.55, 0.85, 20), 3)
+    y, p = np.r_[site_y, corpus_y], np.r_[site_p, corpus_p]
+    w = np.r_[np.full(site_y.size, 10.0), np.ones(corpus_y.size)]
+    Y, P = four_labels(y, p)
+    once = pick_thresholds(Y, P, review_precision=0.85)["abuse"]
+    weighed = pick_thresholds(Y, P, review_precision=0.85, review_weights=w)["abuse"]
+    assert weighed["review"] < once["review"]
+    assert weighed["review_weighted"] is True and "review_weighted" not in once
+    # Precision as weighed, at or over the target; counted once it is lower, under it.
+    assert weighed["review_precision"] >= 0.85
+    flagged = p >= weighed["review"]
+    assert y[flagged].mean() < 0.85
+    assert weighed["review_precision"] == pytest.approx(np.average(y[flagged], weights=w[flagged]))
+    for key in ("reject", "reject_precision", "reject_recall", "reject_reached"):
+        assert weighed[key] == once[key]
+
+
+def test_review_weights_must_be_positive_and_one_per_row():
+    Y, P = noisy()
+    with pytest.raises(ValueError):
+        pick_thresholds(Y, P, review_weights=np.ones(len(Y) - 1))
+    with pytest.raises(ValueError):
+        pick_thresholds(Y, P, review_weights=np.r_[0.0, np.ones(len(Y) - 1)])
+
+
 def test_shape_mismatch_and_bad_label_values_are_refused():
     Y, P = noisy()
     with pytest.raises(ValueError):

@@ -37,6 +37,28 @@ def test_train_names_a_bad_spec_key(runner, tmp_path):
     assert "no-such-corpus" in result.output
 
 
+def test_a_spec_can_weigh_validation_rows_for_the_review_band(runner, tmp_path):
+    raw = yaml.safe_load(FIXTURE_SPEC.read_text(encoding="utf-8"))
+    raw["thresholds"]["review_rows"] = "source_weights"
+    raw["files"][0]["path"] = str(FIXTURE_SPEC.parent / raw["files"][0]["path"])
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    out = tmp_path / "models"
+    result = runner.invoke(main, ["train", "--spec", str(spec), "--data-root", str(tmp_path),
+                                  "--out", str(out), "--id", "weighed"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "weighed" / "manifest.json").read_text())
+    assert all(t["review_weighted"] for t in manifest["thresholds"].values())
+    assert "as much as its source weighs" in (out / "weighed" / "report.md").read_text()
+
+    raw["thresholds"]["review_rows"] = "most"
+    spec.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    refused = runner.invoke(main, ["train", "--spec", str(spec), "--data-root", str(tmp_path),
+                                   "--out", str(out)])
+    assert refused.exit_code == 1
+    assert "review_rows" in refused.output
+
+
 def test_evaluate_prints_metrics_and_writes_a_report(runner, tiny_model, tmp_path):
     data = FIXTURE_SPEC.parent / "comments.jsonl"
     out = tmp_path / "eval"

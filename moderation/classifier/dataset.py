@@ -49,6 +49,18 @@ class ExportSpec(_Strict):
     weight: float = Field(1.0, gt=0)
 
 
+class ThresholdSpec(_Strict):
+    """What the thresholds chosen on validation rows must reach (metrics.pick_thresholds)."""
+
+    reject_precision: float = Field(0.95, gt=0, le=1)
+    review_precision: float = Field(0.70, gt=0, le=1)
+    min_positives: int = Field(20, ge=1)  # rows a threshold must flag before its precision counts
+    # How validation rows count when the review band is chosen: once each ("rows"), or as much
+    # as their source weighs in training ("source_weights"), so the band meets its precision on
+    # the mix of comments the spec trains for. Rejecting always counts each row once.
+    review_rows: Literal["rows", "source_weights"] = "rows"
+
+
 class TrainingSpec(_Strict):
     seed: int = 13
     # What the model reads (model_input.py): the skeleton view, with group names as written,
@@ -59,7 +71,7 @@ class TrainingSpec(_Strict):
     files: list[FileSpec] = []
     moderator_exports: list[ExportSpec] = []
     params: dict[str, Any] = {}
-    thresholds: dict[str, float] = {"reject_precision": 0.95, "review_precision": 0.70}
+    thresholds: ThresholdSpec = ThresholdSpec()
     explain_shares: list[float] = [0.5]
     explain_source: str | None = "toxic-spans"
 

@@ -37,13 +37,14 @@ def _num(x) -> float | None:
     return None if math.isnan(x) else x
 
 
-def _operating_point(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
+def _operating_point(y: np.ndarray, p: np.ndarray, threshold: float, weights: np.ndarray | None = None) -> dict:
     """Precision, recall and F1 when everything scoring >= threshold is flagged; None where undefined."""
     flagged = (p >= threshold).astype(int)
     # zero_division=nan instead of sklearn's warning-and-zero, so "undefined" stays distinguishable from 0.
-    return {"precision": _num(precision_score(y, flagged, zero_division=np.nan)),
-            "recall": _num(recall_score(y, flagged, zero_division=np.nan)),
-            "f1": _num(f1_score(y, flagged, zero_division=np.nan))}
+    kw = {"zero_division": np.nan, "sample_weight": weights}
+    return {"precision": _num(precision_score(y, flagged, **kw)),
+            "recall": _num(recall_score(y, flagged, **kw)),
+            "f1": _num(f1_score(y, flagged, **kw))}
 
 
 def _lowest_threshold(precision: np.ndarray, flagged: np.ndarray, target: float, min_flagged: int) -> int | None:
@@ -54,7 +55,8 @@ def _lowest_threshold(precision: np.ndarray, flagged: np.ndarray, target: float,
 
 def pick_thresholds(Y: np.ndarray, P: np.ndarray, *, labels: Sequence[str] = LABELS,
                     reject_precision: float = 0.95, review_precision: float = 0.70,
-                    min_positives: int = 20, review_only: Collection[str] = ()) -> dict[str, dict]:
+                    min_positives: int = 20, review_only: Collection[str] = (),
+                    review_weights: np.ndarray | None = None) -> dict[str, dict]:
     """Per label, the lowest score thresholds that reach the reject and review precisions on validation data.
 
     A comment is flagged when its score >= the threshold. The precision at the highest thresholds rests on a
@@ -63,20 +65,30 @@ def pick_thresholds(Y: np.ndarray, P: np.ndarray, *, labels: Sequence[str] = LAB
     to reject. Review is never above reject. A label in review_only gets no reject threshold, as if never
     reached, and its review threshold is held to the reject precision: holding is all it does, and each
     comment it holds wrongly waits in a moderator's queue.
+
+    ``review_weights`` (one per row) weigh the rows when the review thresholds are chosen and
+    their precision and recall measured; the reject thresholds always count each row once.
     """
     Y, P = _check(Y, P, labels)
+    if review_weights is not None:
+        review_weights = np.asarray(review_weights, dtype=float)
+        if review_weights.shape != (Y.shape[0],) or not (review_weights > 0).all():
+            raise ValueError(f"review_weights must be {Y.shape[0]} positive numbers, one per row")
     out = {}
     for j, label in enumerate(labels):
         y, p = _known(Y[:, j], P[:, j])
+        w = None if review_weights is None else review_weights[Y[:, j] != UNKNOWN]
         positives = int(y.sum())
         reject = review = None
         if positives:
             precision, _, thresholds = precision_recall_curve(y, p)
             precision = precision[:-1]  # the last point (precision 1, recall 0) has no threshold
+            # The same thresholds (every distinct score) with the rows weighed.
+            weighed = precision if w is None else precision_recall_curve(y, p, sample_weight=w)[0][:-1]
             flagged = p.size - np.searchsorted(np.sort(p), thresholds, side="left")
             only = label in review_only
             i = None if only else _lowest_threshold(precision, flagged, reject_precision, min_positives)
-            k = _lowest_threshold(precision, flagged, reject_precision if only else review_precision,
+            k = _lowest_threshold(weighed, flagged, reject_precision if only else review_precision,
                                   min_positives)
             reject = float(thresholds[i]) if i is not None else None
             review = float(thresholds[k]) if k is not None else None
@@ -86,16 +98,19 @@ def pick_thresholds(Y: np.ndarray, P: np.ndarray, *, labels: Sequence[str] = LAB
         reject = reject if reached else 1.0
         at_reject = _operating_point(y, p, reject) if reached else never
         if review is None:
-            review, at_review = reject, at_reject
+            review = reject
+            at_review = _operating_point(y, p, reject, w) if reached and w is not None else at_reject
         else:
             review = min(review, reject)
-            at_review = _operating_point(y, p, review)
+            at_review = _operating_point(y, p, review, w)
         out[label] = {
             "reject": reject, "review": review,
             "reject_precision": at_reject["precision"], "reject_recall": at_reject["recall"],
             "review_precision": at_review["precision"], "review_recall": at_review["recall"],
             "positives": positives, "rows": int(y.size), "reject_reached": reached,
         }
+        if w is not None:
+            out[label]["review_weighted"] = True
     return out
 
 

@@ -64,7 +64,12 @@ def _thresholds(thresholds: Mapping, labels: Sequence[str]) -> list[str]:
                      t.get("review"), t.get("review_precision"), t.get("review_recall")])
     if not rows:
         return ["No thresholds in the manifest.", ""]
-    return _table(["label", "reject", "precision", "recall", "review", "precision", "recall"], rows)
+    table = _table(["label", "reject", "precision", "recall", "review", "precision", "recall"], rows)
+    if any(thresholds[label].get("review_weighted") for label in labels if label in thresholds):
+        table += ["The review band's precision and recall count each validation row as much as its "
+                  "source weighs in training (the spec's `thresholds.review_rows`); the reject "
+                  "threshold's count each row once.", ""]
+    return table
 
 
 def _overall(overall: Mapping, labels: Sequence[str]) -> list[str]:

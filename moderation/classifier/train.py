@@ -49,7 +49,12 @@ def train(spec_path: Path, data_root: Path, out_root: Path, *, model_id: str | N
     progress("choosing thresholds on validation rows")
     val_rows, test_rows = data.rows("validation"), data.rows("test")
     P_val = pipeline.predict_proba(data.texts_at(val_rows))
-    thresholds = metrics.pick_thresholds(data.Y[val_rows], P_val, review_only=REVIEW_ONLY, **spec.thresholds)
+    chosen = spec.thresholds
+    thresholds = metrics.pick_thresholds(
+        data.Y[val_rows], P_val, review_only=REVIEW_ONLY,
+        reject_precision=chosen.reject_precision, review_precision=chosen.review_precision,
+        min_positives=chosen.min_positives,
+        review_weights=data.weights[val_rows] if chosen.review_rows == "source_weights" else None)
     progress("evaluating on test rows")
     P_test = pipeline.predict_proba(data.texts_at(test_rows))
     scores = metrics.evaluate(data.Y[test_rows], P_test, data.sources[test_rows], thresholds)
