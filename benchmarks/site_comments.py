@@ -80,6 +80,16 @@ misses that only look like a violation).
   charges reported as such, denials and defences, questions and calls for an inquiry,
   criticism without an accusation, metaphors, jokes and fiction. Measured as written with
   comments-v20: 140 held (104 of them for the model's defamation label), 1 rejected.
+- benchmarks/cases/site_comments_round17.jsonl (800 comments), the seventeenth tuning set, by
+  two hands: 640 comments the site publishes in the words of racism, incitement and threats
+  (refuted and negated stereotypes, racism quoted to condemn it, defences of a people's rights,
+  criticism of states, armies and media rather than peoples, calls for justice, idioms such as
+  "died laughing", warnings, sport, lawful pressure such as "we will vote them out"), and 160
+  violations that borrow the same devices ("I'm not racist, but ...", a threat dressed as a
+  warning or as "not at the ballot box"). Measured as written with comments-v22: of 160
+  violations 32 published; of 640 publishable comments 56 held and 7 rejected, all 7 by a rule
+  (6 by the incitement rule, quoting the claim it refutes: "People keep writing here that
+  Africans are dirty. ..."); comments-v21 published 48 and held 32.
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -126,7 +136,8 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "tuning 13 (names)": ROOT / "benchmarks" / "cases" / "site_comments_round13.jsonl",
          "tuning 14": ROOT / "benchmarks" / "cases" / "site_comments_round14.jsonl",
          "tuning 15": ROOT / "benchmarks" / "cases" / "site_comments_round15.jsonl",
-         "tuning 16": ROOT / "benchmarks" / "cases" / "site_comments_round16.jsonl"}
+         "tuning 16": ROOT / "benchmarks" / "cases" / "site_comments_round16.jsonl",
+         "tuning 17": ROOT / "benchmarks" / "cases" / "site_comments_round17.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
