@@ -90,6 +90,21 @@ misses that only look like a violation).
   violations 32 published; of 640 publishable comments 56 held and 7 rejected, all 7 by a rule
   (6 by the incitement rule, quoting the claim it refutes: "People keep writing here that
   Africans are dirty. ..."); comments-v21 published 48 and held 32.
+- benchmarks/cases/site_comments_round18.jsonl (1,039 comments), the eighteenth tuning set,
+  by three hands: 400 attacks and abuse without a slur a word list knows (attacks on readers,
+  on the writers and on people in the news by comparison, sarcasm, animal metaphors, family,
+  transliterated Egyptian insults, disguised spellings; crude language aimed at no one), and
+  400 comments the site publishes in the same words (sharp criticism of reports and
+  officials, firm disagreement, insults quoted to condemn them, praise such as "a beast",
+  animals and idioms). Measured as written with comments-v23: of 400 violations 169
+  published; of 400 publishable comments 12 held and 3 rejected ("a clown on Instagram", a
+  play's "greedy fool" character, a plan "dumb on paper and dumber in practice"). A model
+  trained with those 800 (comments-v24, not served) rejected a criticism of the rules' case
+  files, "Terrible piece. The columnist writes like a government spokesman.": the set's
+  attacks compared writers to things and its publishable comments seldom did. So a third
+  hand wrote 239 more publishable comments that judge a writer's or an official's work and
+  stance by comparison and hyperbole ("reads like a press release", "talks like a
+  salesman"), without name-calling; as written comments-v23 held 2 of them.
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -137,7 +152,8 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "tuning 14": ROOT / "benchmarks" / "cases" / "site_comments_round14.jsonl",
          "tuning 15": ROOT / "benchmarks" / "cases" / "site_comments_round15.jsonl",
          "tuning 16": ROOT / "benchmarks" / "cases" / "site_comments_round16.jsonl",
-         "tuning 17": ROOT / "benchmarks" / "cases" / "site_comments_round17.jsonl"}
+         "tuning 17": ROOT / "benchmarks" / "cases" / "site_comments_round17.jsonl",
+         "tuning 18": ROOT / "benchmarks" / "cases" / "site_comments_round18.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
