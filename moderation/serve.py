@@ -114,6 +114,15 @@ class Server(BaseApplication):
         configure_logging()
         return create_app(self.settings)
 
+    def run(self) -> None:
+        from .arbiter import ListeningArbiter
+
+        try:
+            ListeningArbiter(self).run()
+        except RuntimeError as exc:  # what gunicorn's own run() does with a start-up error
+            print(f"\nError: {exc}\n", file=sys.stderr)
+            sys.exit(1)
+
     def reload(self) -> None:
         """SIGHUP: read config.yaml again, so the workers gunicorn starts next serve what it says
         now (a promoted model, changed rules or messages) while the old ones finish. A file that

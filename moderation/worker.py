@@ -11,14 +11,31 @@ connections go to the workers that stay. (A worker killed outright still drops i
 
 from __future__ import annotations
 
+import os
 import socket
 
 from gunicorn.workers.gthread import ThreadWorker
 
+# The pipe a new worker writes its pid to once its sockets listen (arbiter.py sets it before
+# it forks; None outside the service's arbiter, as in the HTTP benchmark's bare server).
+listening_fd: int | None = None
+
+
+def owns_sockets(cfg) -> bool:
+    """Whether each worker listens on a socket of its own (gunicorn binds it after the fork)."""
+    return bool(cfg.reuse_port) and hasattr(socket, "SO_REUSEPORT")
+
 
 class Worker(ThreadWorker):
     def _own_sockets(self) -> bool:
-        return bool(self.cfg.reuse_port) and hasattr(socket, "SO_REUSEPORT")
+        return owns_sockets(self.cfg)
+
+    def init_process(self) -> None:
+        # gunicorn bound this worker's sockets before it got here; connections queue on them
+        # while the app loads, so the old workers of a reload may stop listening now.
+        if listening_fd is not None and self._own_sockets():
+            os.write(listening_fd, b"%d\n" % os.getpid())
+        super().init_process()
 
     def set_accept_enabled(self, enabled: bool) -> None:
         super().set_accept_enabled(enabled)
