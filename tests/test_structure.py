@@ -15,7 +15,7 @@ LAYERS = {
     "settings": 1, "decision": 1, "schema": 1,
     "engine": 2, "rules": 2, "classifier": 2,
     "moderator": 3, "store": 3,
-    "web": 4, "cli": 4, "serve": 4, "worker": 4, "webhooks": 4, "__main__": 5,
+    "web": 4, "cli": 4, "serve": 4, "worker": 4, "arbiter": 4, "webhooks": 4, "__main__": 5,
 }
 # Same-layer pairs that must stay apart.
 FORBIDDEN = {("engine", "rules"), ("rules", "classifier"), ("web", "cli"), ("cli", "web")}
