@@ -20,6 +20,9 @@ _PARTICLES = frozenset("el al abdel abd abu bin ibn de van".split())
 _RIGHT = {"writer": WRITER, "writer_is": WRITER, "writer_who": WRITER, "role": PERSON,
           "like_you": READER, "you_are": READER}
 _PLURAL = ("are", "were", "are like", "were like")
+# What a subject that is a role in a work ends with: "the governor character is a fool".
+_ROLES = frozenset(("character", "characters", "role", "roles"))
+_OWNERS = frozenset("my your his her its our their 's".split())
 
 
 def aim(line: Line) -> list[tuple[str, tuple[int, int]]]:
@@ -116,11 +119,25 @@ class _Targets:
         if found is None:
             return None
         target, first = found
+        if target == PERSON and self._character(first, j):
+            return None  # "in the play, the governor character is a greedy fool": a role
         before = self.line.word(first - 1)
         at = first - 2 if before == "that" else first - 1
         if self.line.word(at) in REPORTING and self.line.word(at - 1) not in ("i", "we"):
             return None  # "the crowd chanted that the minister is a thief": someone else's words
         return target
+
+    def _character(self, first: int, j: int) -> bool:
+        """Whether the subject words[first..j] is a role in a work: called a character, or
+        named soon after "in the play", "in the film", "in Mahfouz's novel"."""
+        if self.words[j] in _ROLES:
+            # "the minister's character", "his character": his nature, not a role
+            before = self.line.word(j - 1)
+            return not (before in _OWNERS or before.endswith(("'s", "’s")))
+        offsets = self.line.offsets
+        m = self.g.fiction.search(self.joined, offsets[max(0, first - 12)], offsets[first])
+        # "the woman in this story": on a news site, a story is most often the report itself
+        return m is not None and not m.group().endswith(("story", "tale"))
 
     def _who(self, j: int, copula: str, kind: int) -> tuple[str, int] | None:
         g, line, word = self.g, self.line, self.words[j]
