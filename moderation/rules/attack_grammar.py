@@ -134,6 +134,7 @@ class Grammar:
         self.victim_cues = frozenset(targets["victim_cues"])
         # "in [the, Mahfouz's, ...] novel" up to the epithet: a character, not a person.
         self.fiction = re.compile(rf"\bin (?:\S+ ){{0,3}}?{alternation(targets['fiction'])}\b")
+        self.fiction_cues = re.compile(rf"(?<![^\W_]){alternation(targets['fiction_cues'])}(?![^\W_])")
         # A word after an insult that is no English word is taken for a name (see attack_targets).
         self.vocabulary = english_words()
         self.determiners = frozenset(targets["writer_determiners"]) | frozenset(targets["role_determiners"])

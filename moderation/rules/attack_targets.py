@@ -23,6 +23,7 @@ _PLURAL = ("are", "were", "are like", "were like")
 # What a subject that is a role in a work ends with: "the governor character is a fool".
 _ROLES = frozenset(("character", "characters", "role", "roles"))
 _OWNERS = frozenset("my your his her its our their 's".split())
+_CLAUSE_END = re.compile(r"[.;!?]")
 
 
 def aim(line: Line) -> list[tuple[str, tuple[int, int]]]:
@@ -135,7 +136,11 @@ class _Targets:
             before = self.line.word(j - 1)
             return not (before in _OWNERS or before.endswith(("'s", "’s")))
         offsets = self.line.offsets
-        m = self.g.fiction.search(self.joined, offsets[max(0, first - 12)], offsets[first])
+        start, end = offsets[max(0, first - 12)], offsets[first]
+        # Within the subject's own sentence: "perfect as the sidekick in a cheap play; as a
+        # lawmaker he is a disgrace" names the play in another clause.
+        start = max([start] + [m.end() for m in _CLAUSE_END.finditer(self.joined, start, end)])
+        m = self.g.fiction.search(self.joined, start, end)
         # "the woman in this story": on a news site, a story is most often the report itself
         return m is not None and not m.group().endswith(("story", "tale"))
 

@@ -23,7 +23,9 @@ class Attacks:
     hack", "Sisi is a liar", "you donkey", "this clown", "idiots like you", "that hack of a writer".
     Attacks on the writer get `attack_on_writer` (policy `writers`), all others `personal_attack`
     (policy `abuse`): at most one verdict per code, its message naming the targets found, its spans
-    the insult words as the commenter wrote them.
+    the insult words as the commenter wrote them. In a comment about a film, a play or a novel a
+    name may be a character's ("Mr. Bean is a fool, and the film ..."): an insult of someone named
+    there is held for review instead of rejected; one aimed at a reader or a writer is not.
     """
 
     name = "attacks"
@@ -54,9 +56,12 @@ class Attacks:
             targets = {target for target, _ in found if (target == WRITER) == (code == "attack_on_writer")}
             if not targets or self.actions[code] == "ignore":
                 continue
+            action = self.actions[code]
+            if action == "reject" and targets == {PERSON} and g.fiction_cues.search(marked):
+                action = "review"  # the one named may be a character: a moderator can tell
             spans = sorted({skeleton.to_original(s, e) for target, (s, e) in found if target in targets})
             label = " and ".join(g.labels[t] for t in (READER, PERSON, WRITER) if t in targets)
             yield Verdict(reason=Reason(
-                code=code, policy=POLICY[code], action=self.actions[code], source="rule",
+                code=code, policy=POLICY[code], action=action, source="rule",
                 message=self.messages[code].format(target=label), rule=self.rules[code],
                 spans=tuple(ctx.span(s, e) for s, e in spans), score=None))
