@@ -56,6 +56,21 @@ def test_thresholds_go_as_low_as_the_precision_target_allows():
     assert t["review_precision"] == pytest.approx(40 / 57)
 
 
+def test_a_label_can_be_held_to_a_reject_precision_of_its_own():
+    # Every positive scores above every negative: a threshold at the k-th highest negative flags
+    # the 40 positives and k negatives, so 0.95 admits two (40/42) and 0.97 one (40/41).
+    # abuse is held to 0.97, every other label to 0.95.
+    y, p = separable()
+    negatives_high_to_low = np.sort(p[y == 0])[::-1]
+    found = pick_thresholds(*four_labels(y, p), label_reject_precision={"abuse": 0.97})
+    assert found["abuse"]["reject"] == negatives_high_to_low[0]
+    assert found["abuse"]["reject_precision"] == pytest.approx(40 / 41)
+    others = pick_thresholds(*four_labels(y, p))
+    assert found["abuse"]["review"] == others["abuse"]["review"]
+    for label in set(LABELS) - {"abuse"}:
+        assert found[label] == others[label]
+
+
 def test_label_that_never_reaches_reject_precision_never_rejects():
     # Scores carry no information: precision stays at the base rate (~0.5) at every threshold.
     y = np.tile([0, 1], 100)

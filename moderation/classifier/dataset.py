@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Literal, Mapping
+from typing import Annotated, Any, Callable, Literal, Mapping
 
 import numpy as np
 import yaml
@@ -53,6 +53,8 @@ class ThresholdSpec(_Strict):
     """What the thresholds chosen on validation rows must reach (metrics.pick_thresholds)."""
 
     reject_precision: float = Field(0.95, gt=0, le=1)
+    # A label whose rejections must be surer than the rest: {personal_attack: 0.97}.
+    label_reject_precision: dict[Literal[LABELS], Annotated[float, Field(gt=0, le=1)]] = {}  # type: ignore[valid-type]
     review_precision: float = Field(0.70, gt=0, le=1)
     min_positives: int = Field(20, ge=1)  # rows a threshold must flag before its precision counts
     # How validation rows count when the review band is chosen: once each ("rows"), or as much

@@ -56,7 +56,8 @@ def _lowest_threshold(precision: np.ndarray, flagged: np.ndarray, target: float,
 def pick_thresholds(Y: np.ndarray, P: np.ndarray, *, labels: Sequence[str] = LABELS,
                     reject_precision: float = 0.95, review_precision: float = 0.70,
                     min_positives: int = 20, review_only: Collection[str] = (),
-                    review_weights: np.ndarray | None = None) -> dict[str, dict]:
+                    review_weights: np.ndarray | None = None,
+                    label_reject_precision: Mapping[str, float] | None = None) -> dict[str, dict]:
     """Per label, the lowest score thresholds that reach the reject and review precisions on validation data.
 
     A comment is flagged when its score >= the threshold. The precision at the highest thresholds rests on a
@@ -68,6 +69,7 @@ def pick_thresholds(Y: np.ndarray, P: np.ndarray, *, labels: Sequence[str] = LAB
 
     ``review_weights`` (one per row) weigh the rows when the review thresholds are chosen and
     their precision and recall measured; the reject thresholds always count each row once.
+    ``label_reject_precision`` sets the reject precision of the labels it names.
     """
     Y, P = _check(Y, P, labels)
     if review_weights is not None:
@@ -87,9 +89,9 @@ def pick_thresholds(Y: np.ndarray, P: np.ndarray, *, labels: Sequence[str] = LAB
             weighed = precision if w is None else precision_recall_curve(y, p, sample_weight=w)[0][:-1]
             flagged = p.size - np.searchsorted(np.sort(p), thresholds, side="left")
             only = label in review_only
-            i = None if only else _lowest_threshold(precision, flagged, reject_precision, min_positives)
-            k = _lowest_threshold(weighed, flagged, reject_precision if only else review_precision,
-                                  min_positives)
+            surety = (label_reject_precision or {}).get(label, reject_precision)
+            i = None if only else _lowest_threshold(precision, flagged, surety, min_positives)
+            k = _lowest_threshold(weighed, flagged, surety if only else review_precision, min_positives)
             reject = float(thresholds[i]) if i is not None else None
             review = float(thresholds[k]) if k is not None else None
         reached = reject is not None

@@ -53,7 +53,7 @@ def train(spec_path: Path, data_root: Path, out_root: Path, *, model_id: str | N
     thresholds = metrics.pick_thresholds(
         data.Y[val_rows], P_val, review_only=REVIEW_ONLY,
         reject_precision=chosen.reject_precision, review_precision=chosen.review_precision,
-        min_positives=chosen.min_positives,
+        min_positives=chosen.min_positives, label_reject_precision=chosen.label_reject_precision,
         review_weights=data.weights[val_rows] if chosen.review_rows == "source_weights" else None)
     progress("evaluating on test rows")
     P_test = pipeline.predict_proba(data.texts_at(test_rows))
