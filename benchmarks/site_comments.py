@@ -105,6 +105,20 @@ misses that only look like a violation).
   hand wrote 239 more publishable comments that judge a writer's or an official's work and
   stance by comparison and hyperbole ("reads like a press release", "talks like a
   salesman"), without name-calling; as written comments-v23 held 2 of them.
+- benchmarks/cases/site_comments_round19.jsonl (1,243 comments), the nineteenth tuning set, by
+  two hands: 758 comments the site publishes in the devices the model misread (a people
+  defended by refuting a stereotype, "Syrians are not thieves"; officials promised the ballot
+  box, the courts or history; characters of plays, films and cartoons called fools and
+  liars; ordinary comments) and 238 violations that borrow them ("they are not Egyptians, they
+  are parasites", "he will pay, and not at the ballot box", "our minister is the village idiot
+  from an old film"). Measured as written with comments-v25: of 238 violations 55 published;
+  of 758 publishable comments 81 held and 17 rejected (15 reviews of fiction, 14 of them by
+  the attack rule, which now holds rather than rejects an insult of someone named in a
+  comment about a film or a play; 2 defences of a people by the incitement rule). A model
+  trained with them rejected a reader's "You are not a journalist, you are a commenter like
+  me." from the rules' case files, so a second hand wrote 247 more publishable comments:
+  harsh criticism of reports ("this is not journalism, it is a press release") and readers
+  disputing a reader's authority without insults; as written comments-v25 held 1 of them.
 
 The tuning sets also train the model (training/spec.yaml, `files`), labeled as moderators'
 decisions would label them; the held-out sets never do. On the tuning sets the service
@@ -153,7 +167,8 @@ CASES = {"held-out": ROOT / "benchmarks" / "cases" / "site_comments_heldout.json
          "tuning 15": ROOT / "benchmarks" / "cases" / "site_comments_round15.jsonl",
          "tuning 16": ROOT / "benchmarks" / "cases" / "site_comments_round16.jsonl",
          "tuning 17": ROOT / "benchmarks" / "cases" / "site_comments_round17.jsonl",
-         "tuning 18": ROOT / "benchmarks" / "cases" / "site_comments_round18.jsonl"}
+         "tuning 18": ROOT / "benchmarks" / "cases" / "site_comments_round18.jsonl",
+         "tuning 19": ROOT / "benchmarks" / "cases" / "site_comments_round19.jsonl"}
 DECISIONS = ("reject", "review", "accept")
 
 
