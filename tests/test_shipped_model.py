@@ -136,7 +136,7 @@ def test_the_held_out_site_comments_stay_where_the_served_model_put_them(shipped
     """A floor under the retraining loop: the held-out sets of comments written from the site's
     rules (never trained on, and their misses not read but for two libel comments a rule check
     printed, benchmarks/README.md; benchmarks/site_comments.py) must not get worse than
-    comments-v25 left them by more than a few comments. Only the totals are checked, so a
+    comments-v26 left them by more than a few comments. Only the totals are checked, so a
     failure does not show which comments moved."""
     from .conftest import ROOT
 
@@ -149,16 +149,16 @@ def test_the_held_out_site_comments_stay_where_the_served_model_put_them(shipped
     violations = [decision for expected, decision in mixed if expected == "block"]
     publishable = [decision for expected, decision in mixed if expected == "publish"]
     assert len(violations) == len(publishable) == 320
-    # comments-v25 and the rules beside it: 37 violations published, 6 publishable comments held,
-    # none rejected (comments-v23: 44 and 6; comments-v21: 54 and 5; comments-v18, without the
-    # defamation label: 59 and 7).
-    assert violations.count("accept") <= 42
-    assert publishable.count("review") <= 10
+    # comments-v26 and the rules beside it: 33 violations published, 5 publishable comments held,
+    # none rejected (comments-v25: 37 and 6; comments-v23: 44 and 6; comments-v21: 54 and 5;
+    # comments-v18, without the defamation label: 59 and 7).
+    assert violations.count("accept") <= 38
+    assert publishable.count("review") <= 9
     assert publishable.count("reject") == 0
-    # The fifth set: 240 publishable comments that name or address people. comments-v25 held 15
-    # (comments-v23 11, comments-v21 13, comments-v18 18; the model before it, trained without
-    # their other half, 50) and rejected none.
+    # The fifth set: 240 publishable comments that name or address people. comments-v26 held 12
+    # (comments-v25 15, comments-v23 11, comments-v21 13, comments-v18 18; the model before it,
+    # trained without their other half, 50) and rejected none.
     names = [decision for expected, decision in decided("site_comments_heldout5.jsonl") if expected == "publish"]
     assert len(names) == 240
-    assert names.count("review") <= 18
+    assert names.count("review") <= 16
     assert names.count("reject") == 0
