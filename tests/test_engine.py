@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from moderation.decision import ModelRef, Reason, Verdict
-from moderation.engine import CHECK_FAILED, merge, run_rules
+from moderation.engine import CHECK_FAILED, merge, run_rules, run_rules_many
 
 
 def reason(action: str, code: str = "x") -> Reason:
@@ -84,3 +84,21 @@ def test_a_crashing_rule_cannot_override_a_reject(make_ctx):
     decision = merge(run_rules([broken, rejecting], make_ctx("x"), "held"), "v")
     assert decision.decision == "reject"
     assert set(decision.codes) == {"bad", CHECK_FAILED}
+
+
+def test_many_comments_get_the_verdicts_one_at_a_time_would_give(make_ctx):
+    def by_length(ctx):
+        return [Verdict(reason=reason("review", f"len{len(ctx.text)}"))] if len(ctx.text) > 3 else []
+
+    def broken_on_b(ctx):
+        if "b" in ctx.text:
+            raise RuntimeError("boom")
+        return [Verdict(scores={"x": 0.5})]
+
+    rules = [by_length, broken_on_b]
+    contexts = [make_ctx(t) for t in ("a", "bbbb", "cc", "abcde")]
+    many = run_rules_many(rules, contexts, "held")
+    assert many == [run_rules(rules, ctx, "held") for ctx in contexts]
+    # A rule that fails on one comment holds that comment alone.
+    assert [merge(v, "v").decision for v in many] == ["accept", "review", "accept", "review"]
+    assert CHECK_FAILED in merge(many[1], "v").codes and CHECK_FAILED not in merge(many[0], "v").codes

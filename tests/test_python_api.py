@@ -35,6 +35,19 @@ def test_check_many_keeps_order(moderator):
     assert [d.decision for d in decisions] == ["accept", "reject", "reject"]
 
 
+def test_check_many_decides_batch_after_batch_as_check_does(moderator, caplog):
+    from moderation.moderator import BATCH
+
+    texts = ["fine", "You moron", "f u c k", "a" * 1001, "A careful report."]
+    comments = [{"text": texts[i % len(texts)], "comment_id": f"c{i}"} for i in range(2 * BATCH + 3)]
+    with caplog.at_level("INFO", logger="moderation.decision"):
+        many = moderator.check_many(comments)
+    assert [d.to_dict() for d in many] == [moderator.check(c).to_dict() for c in comments]
+    lines = [r.msg for r in caplog.records if r.name == "moderation.decision"][:len(comments)]
+    assert [line["comment_id"] for line in lines] == [c["comment_id"] for c in comments]
+    assert {line["batch"] for line in lines} == {BATCH, 3}
+
+
 def test_decision_is_frozen_and_serialises_to_json(moderator):
     decision = moderator.check("f u c k")
     with pytest.raises(AttributeError):
