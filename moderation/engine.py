@@ -19,37 +19,26 @@ def rule_name(rule: Rule) -> str:
 
 def run_rules(rules: Sequence[Rule], ctx: CommentContext, failure_message: str) -> list[Verdict]:
     """Every rule runs, whatever the others found, so every reason reaches the commenter."""
-    verdicts: list[Verdict] = []
-    for rule in rules:
-        try:
-            verdicts.extend(rule(ctx))
-        except Exception:
-            verdicts.append(failed(rule, failure_message))
-    return verdicts
+    return run_rules_many(rules, (ctx,), failure_message)[0]
 
 
 def run_rules_many(rules: Sequence[Rule], contexts: Sequence[CommentContext],
                    failure_message: str) -> list[list[Verdict]]:
-    """run_rules for each comment, in the same order of verdicts, but one rule at a time over
-    all the comments: a rule's patterns and tables then stay in the processor's caches, and a
-    batch is decided about a third faster than comment by comment."""
+    """run_rules for each comment, one rule at a time over all the comments: a rule's patterns
+    and tables then stay in the processor's caches, and a batch is decided about a third faster
+    than comment by comment. Each comment gets its verdicts in the order of the rules."""
     found: list[list[Verdict]] = [[] for _ in contexts]
     for rule in rules:
         for verdicts, ctx in zip(found, contexts):
             try:
                 verdicts.extend(rule(ctx))
             except Exception:
-                verdicts.append(failed(rule, failure_message))
+                log.exception("rule %s failed; holding the comment for review", rule_name(rule))
+                verdicts.append(Verdict(reason=Reason(
+                    code=CHECK_FAILED, policy="service", action="review",
+                    source=rule_name(rule), message=failure_message,
+                )))
     return found
-
-
-def failed(rule: Rule, failure_message: str) -> Verdict:
-    """The verdict of a rule that raised: the comment is held, and the error logged."""
-    log.exception("rule %s failed; holding the comment for review", rule_name(rule))
-    return Verdict(reason=Reason(
-        code=CHECK_FAILED, policy="service", action="review",
-        source=rule_name(rule), message=failure_message,
-    ))
 
 
 def merge(verdicts: Iterable[Verdict], policy_version: str, comment_id: str | None = None) -> Decision:

@@ -89,9 +89,9 @@ def pick_thresholds(Y: np.ndarray, P: np.ndarray, *, labels: Sequence[str] = LAB
             weighed = precision if w is None else precision_recall_curve(y, p, sample_weight=w)[0][:-1]
             flagged = p.size - np.searchsorted(np.sort(p), thresholds, side="left")
             only = label in review_only
-            surety = (label_reject_precision or {}).get(label, reject_precision)
-            i = None if only else _lowest_threshold(precision, flagged, surety, min_positives)
-            k = _lowest_threshold(weighed, flagged, surety if only else review_precision, min_positives)
+            rejecting = (label_reject_precision or {}).get(label, reject_precision)
+            i = None if only else _lowest_threshold(precision, flagged, rejecting, min_positives)
+            k = _lowest_threshold(weighed, flagged, rejecting if only else review_precision, min_positives)
             reject = float(thresholds[i]) if i is not None else None
             review = float(thresholds[k]) if k is not None else None
         reached = reject is not None
