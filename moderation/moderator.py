@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from .classifier.rule import Classifier
 from .classifier.serving import ClassifierStatus, classifier_rule
 from .decision import CommentContext, Decision, Rule
-from .engine import merge, run_rules, run_rules_many
+from .engine import merge, run_rules_many
 from .rules import build_rules
 from .schema import CommentIn, parse_comment
 from .settings import Settings, load_settings
@@ -67,33 +67,26 @@ class Moderator:
 
     def check(self, comment: str | Mapping[str, Any] | CommentIn) -> Decision:
         """Decide one comment: a text, or a mapping with 'text' and optional metadata."""
-        valid = comment if isinstance(comment, CommentIn) else parse_comment(comment)
-        started = time.perf_counter()
-        return self._decide(CommentContext.build(valid.text, valid.metadata()), valid.comment_id, started)
+        return self._decide([comment if isinstance(comment, CommentIn) else parse_comment(comment)])[0]
 
     def check_many(self, comments: Iterable[str | Mapping[str, Any] | CommentIn]) -> list[Decision]:
         """Decide each comment, in order, as check would. Every comment is checked before any is
         decided, so one invalid comment raises before work is spent on the others. The comments
         are decided BATCH at a time, each rule over the whole batch (engine.run_rules_many)."""
         valid = [c if isinstance(c, CommentIn) else parse_comment(c) for c in comments]
-        decisions: list[Decision] = []
-        for first in range(0, len(valid), BATCH):
-            batch = valid[first:first + BATCH]
-            started = time.perf_counter()
-            contexts = [CommentContext.build(c.text, c.metadata()) for c in batch]
-            found = run_rules_many(self.rules, contexts, self._failure_message)
-            decided = [merge(verdicts, self.policy_version, c.comment_id) for verdicts, c in zip(found, batch)]
-            # Each comment waited for the whole batch; the log gives its share of the time.
-            each = (time.perf_counter() - started) / len(batch)
-            for decision in decided:
-                self._log(decision, each, batch=len(batch))
-            decisions.extend(decided)
-        return decisions
+        return [decision for first in range(0, len(valid), BATCH)
+                for decision in self._decide(valid[first:first + BATCH])]
 
-    def _decide(self, ctx: CommentContext, comment_id: str | None, started: float) -> Decision:
-        decision = merge(run_rules(self.rules, ctx, self._failure_message), self.policy_version, comment_id)
-        self._log(decision, time.perf_counter() - started)
-        return decision
+    def _decide(self, batch: Sequence[CommentIn]) -> list[Decision]:
+        started = time.perf_counter()
+        contexts = [CommentContext.build(c.text, c.metadata()) for c in batch]
+        found = run_rules_many(self.rules, contexts, self._failure_message)
+        decided = [merge(verdicts, self.policy_version, c.comment_id) for verdicts, c in zip(found, batch)]
+        # Each comment waited for the whole batch; the log gives its share of the time.
+        each = (time.perf_counter() - started) / len(batch)
+        for decision in decided:
+            self._log(decision, each, batch=len(batch))
+        return decided
 
     def _log(self, decision: Decision, seconds: float, batch: int = 1) -> None:
         # One line per decision; the comment text stays out of the logs.
